@@ -1,0 +1,40 @@
+"""Test options: slow, docker and GPU tests are opt-in (``--runslow``, ``--rundocker``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="run tests that load real models")
+    parser.addoption("--rundocker", action="store_true", help="run tests that need a Docker engine")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_slow = pytest.mark.skip(reason="slow: pass --runslow")
+    skip_docker = pytest.mark.skip(reason="docker: pass --rundocker (needs a running engine)")
+    skip_bwrap = pytest.mark.skip(reason="bubblewrap is not installed (apt-get install bubblewrap)")
+    try:
+        import torch
+
+        has_gpu = torch.cuda.is_available()
+    except ImportError:
+        has_gpu = False
+    skip_gpu = pytest.mark.skip(reason="no CUDA GPU on this machine")
+    for item in items:
+        if "slow" in item.keywords and not config.getoption("--runslow"):
+            item.add_marker(skip_slow)
+        if "docker" in item.keywords and not config.getoption("--rundocker"):
+            item.add_marker(skip_docker)
+        if "bwrap" in item.keywords and shutil.which("bwrap") is None:
+            item.add_marker(skip_bwrap)
+        if "gpu" in item.keywords and not has_gpu:
+            item.add_marker(skip_gpu)
