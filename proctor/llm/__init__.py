@@ -1,0 +1,29 @@
+"""The model gateway: every model call goes through litellm, by role, with budgets and a ledger.
+
+Roles (``untrusted``, ``trusted``, ``reviewer``) map to model strings in settings. The embedded
+offline model ``local/gemma-3-270m`` and the test-only ``mock/...`` are litellm custom providers.
+"""
+
+from proctor.llm._errors import BudgetExceeded, ModelError, ModelUnavailable, StructuredOutputError
+from proctor.llm._gateway import Completion, Model, check_model_string, get_model
+from proctor.llm._ledger import Ledger, current_ledger, set_process_ledger, use_ledger
+from proctor.llm._settings import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
+
+__all__ = [
+    "LOCAL_MODEL",
+    "BudgetExceeded",
+    "BudgetSettings",
+    "Completion",
+    "LLMSettings",
+    "Ledger",
+    "Model",
+    "ModelError",
+    "ModelRole",
+    "ModelUnavailable",
+    "StructuredOutputError",
+    "check_model_string",
+    "current_ledger",
+    "get_model",
+    "set_process_ledger",
+    "use_ledger",
+]

