@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_IMPORTS = [
+    "__future__", "abc", "argparse", "collections", "contextlib", "copy", "csv", "dataclasses",
+    "datasets", "einops", "enum", "functools", "gc", "glob", "hashlib", "heapq", "itertools", "json",
+    "logging", "math", "matplotlib", "numpy", "os", "pandas", "pathlib", "pickle", "random", "re",
+    "scipy", "seaborn", "sklearn", "statistics", "string", "sys", "time", "timm", "torch",
+    "torchvision", "tqdm", "transformers", "typing", "warnings", "yaml",
+]
+CRITICAL_CATEGORIES = ["network", "secrets", "write_outside", "scoring_code", "logging_code"]
+
+
+class ProtocolSpec(BaseModel):
+    """One protocol and its parameters, for a node type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(description="Registered protocol name (e.g. trusted_monitoring, defer_to_trusted).")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments of the protocol's factory."
+    )
 
 
 class ControlSettings(BaseModel):
@@ -11,4 +34,52 @@ class ControlSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     protocol: str = Field(default="trusted_monitoring", description="Default protocol for every node.")
-    audit_budget: float = Field(default=0.02, description="Fraction of actions a human may audit.")
+    protocol_params: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments of the default protocol's factory."
+    )
+    node_protocols: dict[str, ProtocolSpec] = Field(
+        default_factory=dict, description="Per node type, a protocol overriding the default."
+    )
+    audit_budget: float = Field(default=0.02, ge=0.0, le=1.0,
+                                description="Fraction of actions a human may audit.")
+    monitor: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "static"},
+        description="Monitor spec: {'type': registered name, **factory kwargs}; composites "
+        "(cascade, ensemble) nest specs under 'first'/'second' or 'monitors'.",
+    )
+    allowed_imports: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_IMPORTS),
+        description="Top-level modules the static monitor does not flag as unexpected imports.",
+    )
+    critical: list[str] = Field(
+        default_factory=lambda: list(CRITICAL_CATEGORIES),
+        description="Static finding categories always held for a human (network, secrets, "
+        "write_outside, scoring_code, logging_code, harness, obfuscation...).",
+    )
+    fallback_audit_threshold: float = Field(
+        default=0.7, ge=0.0, le=1.0,
+        description="Audit threshold used when no calibrated thresholds are loaded.",
+    )
+    thresholds_path: Path | None = Field(
+        default=None, description="Calibrated thresholds JSON (from `proctor control calibrate`)."
+    )
+    queue_path: Path | None = Field(
+        default=None,
+        description="Audit queue SQLite file; default <run>/control/audit.sqlite, else "
+        "~/.local/state/proctor/audit.sqlite.",
+    )
+    audit_log_path: Path | None = Field(
+        default=None,
+        description="Hash-chained audit log; default <run>/control/audit_log.jsonl, else "
+        "~/.local/state/proctor/audit_log.jsonl.",
+    )
+    history_items: int = Field(default=8, ge=0, description="Earlier actions a monitor sees.")
+    max_render_chars: int = Field(
+        default=6000, ge=200, description="Truncation of each rendered field shown to an LLM monitor."
+    )
+    paraphrase_edges: list[str] = Field(
+        default_factory=list,
+        description="Agent-to-agent edges ('sender->recipient', '*' wildcards) whose text the "
+        "trusted model paraphrases.",
+    )
+    busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout of the queue.")

@@ -134,6 +134,7 @@ class LocalEngine:
                                if isinstance(i, int) and i != self.tokenizer.unk_token_id})
         self._compiler: Any = None
         self._boost: Any = None
+        self._probe = 0
 
     def _load(self) -> bool:
         from filelock import FileLock  # noqa: PLC0415
@@ -194,16 +195,21 @@ class LocalEngine:
         return self._grammars[key]
 
     def _wrapup_bias(self, decoded: list[bytes], vocab: int) -> Any:
+        """Build ``[2, vocab]`` logit biases: row 0 outside strings, row 1 inside strings."""
         import torch  # noqa: PLC0415
 
-        bias = torch.zeros(vocab, dtype=torch.float32)
+        bias = torch.zeros(2, vocab, dtype=torch.float32)
         for i, tok in enumerate(decoded[:vocab]):
-            chars = set(tok.decode("utf-8", "replace"))
-            if chars and chars <= _CLOSERS:
-                bias[i] = 2e4
-            elif chars and chars <= _COMMA:
-                bias[i] = 1e4
-        bias[self.eos_ids] = 3e4
+            text = tok.decode("utf-8", "replace")
+            chars = set(text)
+            if chars and chars <= _CLOSERS - {'"'}:
+                bias[0, i] = 2e4  # close arrays/objects
+            elif chars and chars <= _COMMA - {'"'}:
+                bias[0, i] = 1e4  # move on to the next required member
+            if text.startswith('"') and chars <= _COMMA:
+                bias[1, i] = 2e4  # close the open string
+        bias[:, self.eos_ids] = 3e4
+        self._probe = int(self.tokenizer.convert_tokens_to_ids("x"))
         return bias
 
     def generate(self, prompt: str, *, json_schema: dict[str, Any] | None = None,
@@ -237,13 +243,13 @@ class LocalEngine:
         ids = tok(prompt, return_tensors="pt").input_ids.to(self.device)
         n_prompt = int(ids.shape[1])
         matcher = xgr.GrammarMatcher(self._grammar(schema)) if schema is not None else None
-        bitmask = xgr.allocate_token_bitmask(1, self._boost.shape[0]) if matcher else None
+        bitmask = xgr.allocate_token_bitmask(1, self._boost.shape[1]) if matcher else None
         gen = torch.Generator(device="cpu")
         if seed is not None:
             gen.manual_seed(seed)
         hard_cap = budget + max(1024, budget) if matcher else budget
         out: list[int] = []
-        text, finish = "", "length"
+        finish = "length"
         cache = DynamicCache(config=self.model.config)
         with torch.inference_mode():
             while len(out) < hard_cap:
@@ -253,8 +259,9 @@ class LocalEngine:
                 if matcher is not None:
                     matcher.fill_next_token_bitmask(bitmask)
                     xgr.apply_token_bitmask_inplace(logits[None], bitmask)
-                    if wrapup:
-                        logits += self._boost
+                    if wrapup:  # prefer closing; "x" allowed <=> inside a string
+                        word = int(bitmask[0, self._probe // 32]) >> (self._probe % 32)
+                        logits += self._boost[word & 1]
                 if temperature <= 0 or wrapup:
                     nxt = int(torch.argmax(logits))
                 else:
@@ -270,11 +277,10 @@ class LocalEngine:
                     finish = "stop"
                     break
                 out.append(nxt)
-                if stop:
-                    text = tok.decode(out, skip_special_tokens=True)
-                    cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
-                    if cut >= 0:
-                        text, finish = text[:cut], "stop"
+                if stop and matcher is None:
+                    tail = tok.decode(out[-16:], skip_special_tokens=True)
+                    if any(s in tail for s in stop):
+                        finish = "stop"
                         break
                 if matcher is not None:
                     jump = matcher.find_jump_forward_string()
@@ -288,8 +294,9 @@ class LocalEngine:
             else:
                 if matcher is not None and not matcher.is_terminated():
                     raise RuntimeError("constrained decoding did not complete within the hard cap")
-        if finish != "stop" or not stop:
-            text = tok.decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        text = tok.decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        if stop and matcher is None:
+            text = text[:min([text.find(s) for s in stop if s in text] or [len(text)])]
         return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=len(out),
                           finish_reason="stop" if finish == "stop" else "length",
                           seconds=time.perf_counter() - t0)

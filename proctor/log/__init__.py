@@ -5,7 +5,15 @@ A run is a directory ``runs/<utc>_<slug>_<id>/`` holding ``run.json`` (the heade
 event) and its artifacts. Components call :func:`emit`; the runner decides which log it reaches.
 """
 
-from proctor.log._context import current_log, emit, in_node, set_process_log, use_log
+from proctor.log._context import (
+    add_listener,
+    current_log,
+    current_node,
+    emit,
+    in_node,
+    set_process_log,
+    use_log,
+)
 from proctor.log._eventlog import EventLog
 from proctor.log._events import (
     ArtifactEvent,
@@ -36,8 +44,10 @@ __all__ = [
     "RunStatusEvent",
     "StageEvent",
     "UnknownEvent",
+    "add_listener",
     "atomic_write",
     "current_log",
+    "current_node",
     "emit",
     "event_types",
     "in_node",

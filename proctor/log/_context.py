@@ -7,7 +7,7 @@ Outside a run, events go nowhere but are still returned, so library use needs no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -17,6 +17,13 @@ from proctor.log._events import Event
 _current: ContextVar[EventLog | None] = ContextVar("proctor_event_log", default=None)
 _current_node: ContextVar[str | None] = ContextVar("proctor_node", default=None)
 _process_log: EventLog | None = None
+_listeners: list[Callable[[Event], None]] = []
+
+
+def add_listener(listener: Callable[[Event], None]) -> Callable[[], None]:
+    """Call ``listener`` with every emitted event (progress displays); returns its remover."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
 
 
 def set_process_log(log: EventLog | None) -> None:
@@ -50,6 +57,11 @@ def in_node(node: str) -> Iterator[None]:
         _current_node.reset(token)
 
 
+def current_node() -> str | None:
+    """The graph node events are being tagged with, if any."""
+    return _current_node.get()
+
+
 def emit(event: Event) -> Event:
     """Append ``event`` to the current run's log (tagging its node) and return it."""
     if event.node is None:
@@ -57,4 +69,9 @@ def emit(event: Event) -> Event:
     log = current_log()
     if log is not None:
         log.append(event)
+    for listener in list(_listeners):
+        try:
+            listener(event)
+        except Exception:  # a broken display must never break the run
+            pass
     return event

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from proctor import __version__
+from proctor.log._context import current_node
 from proctor.log._eventlog import EventLog
 from proctor.log._events import ArtifactEvent, RunStatusEvent, utcnow
 
@@ -188,5 +189,5 @@ class RunDir:
         target = self.artifact_path(relpath)
         atomic_write(target, raw)
         self.events.append(ArtifactEvent(
-            path=relpath, sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw)))
+            path=relpath, sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw), node=current_node()))
         return target

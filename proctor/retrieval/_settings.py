@@ -29,7 +29,9 @@ class RetrievalSettings(BaseModel):
         default=200, ge=0, description="Paragraphs shorter than this merge with the next one in their section."
     )
     chunk_max_chars: int = Field(
-        default=1500, ge=100, description="Paragraphs longer than this are split at sentence boundaries."
+        default=1200,
+        ge=100,
+        description="Paragraphs longer than this are split at sentence boundaries (MiniLM reads ~256 tokens).",
     )
     skip_sections: list[str] = Field(
         default_factory=lambda: ["references", "bibliography", "acknowledgements", "acknowledgments"],

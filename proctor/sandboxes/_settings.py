@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
+def _default_state_dir() -> Path:
+    return Path.home() / ".cache" / "proctor" / "sandboxes"
+
+
 class SandboxSettings(BaseModel):
-    """Where and how experiment code runs."""
+    """Where and how experiment code runs, and the limits Proctor enforces from outside it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -17,5 +22,59 @@ class SandboxSettings(BaseModel):
         description="auto prefers docker, then bubblewrap; 'host' runs unisolated and needs allow_host.",
     )
     allow_host: bool = Field(default=False, description="Explicit opt-in to run on the bare host.")
-    timeout_s: float = Field(default=600.0, description="Default wall timeout of one exec.")
-    memory_mb: int = Field(default=4096, description="Memory limit of a sandbox.")
+    timeout_s: float = Field(default=600.0, gt=0, description="Default wall timeout of one exec.")
+    memory_mb: int = Field(default=4096, gt=0, description="Memory limit of a sandbox.")
+    cpus: float = Field(default=2.0, gt=0, description="CPU limit of a sandbox, in cores.")
+    pids: int = Field(default=512, gt=0, description="Most processes and threads a sandbox may hold.")
+    disk_quota_mb: int = Field(
+        default=2048, gt=0,
+        description="Largest size of the work directory (and of any one file written in it).",
+    )
+    tmpfs_mb: int = Field(default=512, gt=0, description="Size of the writable /tmp tmpfs (docker).")
+    output_limit_bytes: int = Field(
+        default=64_000, gt=0, description="stdout and stderr are each truncated to this many bytes.",
+    )
+    sandbox_uid: int = Field(
+        default=61000, gt=0,
+        description="Non-root uid:gid the sandboxed code runs as; the work directory is chowned to it "
+        "when Proctor runs as root (an unprivileged Proctor uses its own uid).",
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra variables set in every sandbox (no host variable is ever passed through).",
+    )
+    state_dir: Path = Field(
+        default_factory=_default_state_dir,
+        description="Machine-wide state: GPU lock files, the bubblewrap root filesystem, build caches.",
+    )
+    work_root: Path | None = Field(
+        default=None, description="Where fresh work directories are created (default: the system temp dir).",
+    )
+    image: str = Field(default="proctor/sandbox:bookworm", description="Docker image tag experiments run in.")
+    base_image: Literal["debootstrap"] | str = Field(
+        default="debootstrap",
+        description="'debootstrap' builds the CPU image from Debian locally (no registry pull). On GPU "
+        "hosts name a CUDA image already present locally (e.g. nvidia/cuda:12.4.1-runtime-ubuntu22.04); "
+        "`proctor sandbox build-image` then layers the Python packages on it.",
+    )
+    debian_mirror: str = Field(default="http://deb.debian.org/debian", description="Mirror for debootstrap.")
+    debian_suite: str = Field(default="bookworm", description="Debian release of the base image.")
+    python_packages: list[str] = Field(
+        default_factory=lambda: ["torch==2.13.0", "numpy", "scipy", "scikit-learn", "matplotlib"],
+        description="Packages installed into the image (pip, wheels only; pip's find-links apply).",
+    )
+    docker_base_url: str | None = Field(
+        default=None, description="Docker engine socket, e.g. unix:///tmp/proctor-ci-docker.sock (default: $DOCKER_HOST).",
+    )
+    docker_runtime: str | None = Field(
+        default=None, description="Docker runtime, e.g. 'runsc' for gVisor or 'nvidia' on older GPU hosts.",
+    )
+    gpus: int = Field(default=0, ge=0, description="GPUs given to each sandbox (docker); 0 means none.")
+    gpu_ids: list[int] | None = Field(
+        default=None, description="GPU indices this machine may hand out (default: all that nvidia-smi lists).",
+    )
+    bwrap_root: Literal["auto", "image", "host"] = Field(
+        default="auto",
+        description="Root filesystem of bubblewrap sandboxes: 'image' the built rootfs under state_dir, "
+        "'host' read-only binds of the host's system dirs, 'auto' the rootfs when it exists.",
+    )

@@ -1,0 +1,29 @@
+"""The research workflow: a LangGraph graph of stages, checkpointed in each run's directory.
+
+Exports load lazily so that ``proctor.settings`` can import this package's settings section
+without pulling in the graph (which itself needs the settings).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Idea": "proctor.agents._state",
+    "ResearchState": "proctor.agents._state",
+    "build_graph": "proctor.agents._graph",
+    "execute": "proctor.agents._runner",
+    "open_checkpointer": "proctor.agents._runner",
+    "resume_run": "proctor.agents._runner",
+    "settings_for_resume": "proctor.agents._runner",
+    "start_run": "proctor.agents._runner",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'proctor.agents' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -1,0 +1,39 @@
+"""Ideation: the untrusted model proposes ideas one at a time, each a checkpointed step."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from proctor.agents._state import Idea, ResearchState
+from proctor.llm import get_model
+from proctor.prompts import render
+from proctor.settings import Settings  # noqa: TC001
+
+DEFAULT_SEED_IDEAS = [
+    {"Name": "learning_rate_warmup", "Title": "Does Learning-Rate Warmup Matter for Small MLPs?",
+     "Experiment": "Train a 2-layer MLP on a tabular task with and without linear warmup over 5 seeds; "
+                   "compare final validation accuracy and loss curves.",
+     "Interestingness": 5, "Feasibility": 9, "Novelty": 3},
+]
+
+
+def ideation_messages(state: ResearchState, seed_ideas: list[dict[str, Any]], task: str) -> list[dict[str, str]]:
+    """The chat messages asking for the next idea."""
+    prompt = render(
+        "agents/ideation.j2",
+        direction=state["direction"],
+        task_description=task,
+        seed_ideas=[json.dumps(i) for i in seed_ideas],
+        previous=[i["Title"] for i in state.get("ideas", [])],
+    )
+    return [{"role": "user", "content": prompt}]
+
+
+async def propose_idea(state: ResearchState, settings: Settings) -> dict[str, Any]:
+    """Ask the untrusted model for one more idea (schema-valid) and append it to the state."""
+    model = get_model("untrusted", settings)
+    messages = ideation_messages(state, DEFAULT_SEED_IDEAS, "")
+    n = len(state.get("ideas", []))
+    idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
+    return {"ideas": [idea.model_dump()]}

@@ -1,0 +1,35 @@
+"""The research run's graph state and the structured outputs its nodes ask models for.
+
+State values are plain JSON-able data (dicts, lists, strings) so checkpoints stay readable and
+portable across versions; pydantic models validate at the boundaries.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Idea(BaseModel):
+    """A research idea, in the AI Scientist's ``seed_ideas.json`` shape."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    Name: str = Field(description="Short snake_case identifier.", min_length=3, max_length=40,
+                      pattern=r"^[a-z][a-z0-9_]*$")
+    Title: str = Field(description="Title of the paper the idea would become.", min_length=8, max_length=120)
+    Experiment: str = Field(description="What to run and measure.", min_length=20, max_length=500)
+    Interestingness: int = Field(ge=1, le=10)
+    Feasibility: int = Field(ge=1, le=10)
+    Novelty: int = Field(ge=1, le=10)
+
+
+class ResearchState(TypedDict, total=False):
+    """What flows through the research graph."""
+
+    direction: str
+    template: str | None
+    ideas: Annotated[list[dict[str, Any]], operator.add]
+    stages: Annotated[list[str], operator.add]
