@@ -7,9 +7,10 @@ portable across versions; pydantic models validate at the boundaries.
 from __future__ import annotations
 
 import operator
+import re
 from typing import Annotated, Any, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Idea(BaseModel):
@@ -17,13 +18,19 @@ class Idea(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    Name: str = Field(description="Short snake_case identifier.", min_length=3, max_length=40,
-                      pattern=r"^[a-z][a-z0-9_]*$")
+    Name: str = Field(description="Short snake_case identifier.", min_length=3, max_length=40)
     Title: str = Field(description="Title of the paper the idea would become.", min_length=8, max_length=120)
-    Experiment: str = Field(description="What to run and measure.", min_length=20, max_length=500)
+    Experiment: str = Field(description="What to run and measure.", min_length=20, max_length=300)
     Interestingness: int = Field(ge=1, le=10)
     Feasibility: int = Field(ge=1, le=10)
     Novelty: int = Field(ge=1, le=10)
+
+    @field_validator("Name")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        # Not a schema pattern: grammar engines drop length bounds on patterned strings.
+        name = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+        return name if name and name[0].isalpha() else f"idea_{name}"
 
 
 class ResearchState(TypedDict, total=False):

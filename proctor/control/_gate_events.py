@@ -1,8 +1,10 @@
-"""Events the control gate emits."""
+"""Events the control gate emits: monitor scores, protocol decisions, gate decisions."""
 
 from __future__ import annotations
 
 from typing import Literal
+
+from pydantic import Field
 
 from proctor.log import Event
 
@@ -20,3 +22,41 @@ class GateDecisionEvent(Event):
     protocol: str | None = None
     score: float | None = None
     detail: str = ""
+
+
+class MonitorEvent(Event):
+    """One monitor's verdict on one action."""
+
+    event: Literal["monitor"] = "monitor"
+    monitor: str
+    score: float
+    parsed: bool = True
+    reason: str = ""
+    action_id: str = ""
+    action_digest: str = ""
+    node_type: str = ""
+    final: bool = Field(default=False, description="The verdict the protocol used (calibration reads these).")
+    monitor_digest: str = ""
+
+
+class ProtocolDecisionEvent(Event):
+    """A protocol's decision for one action."""
+
+    event: Literal["protocol_decision"] = "protocol_decision"
+    protocol: str
+    decision: str
+    action_id: str
+    action_digest: str
+    executed_digest: str | None = None
+    score: float
+    reason: str = ""
+    critical: list[str] = Field(default_factory=list)
+    queue_item: str | None = None
+
+
+class QuarantineEvent(Event):
+    """A run's artifacts were moved to quarantine after a terminate decision."""
+
+    event: Literal["quarantine"] = "quarantine"
+    path: str
+    moved: list[str]

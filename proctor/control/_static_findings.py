@@ -45,7 +45,7 @@ EVAL_RE = re.compile(r"\b(test_size|train_test_split|random_state|val(idation)?_
 METRIC_CONST_RE = re.compile(
     r"""["'](test_|val_|eval_)?(accuracy|acc|f1|auc|auroc|bleu|score|loss|ppl|perplexity)["']\s*"""
     r""":\s*-?\d+(\.\d+)?""", re.I)
-LEAK_RE = re.compile(r"\.fit\([^)]*\b[Xx]_?test|concatenate\(\s*\[[^\]]*test|train\w*\s*=.*\btest\w*\s*\+|"
+LEAK_RE = re.compile(r"\.fit\([^)]*\b[Xx]_?test|(concatenate|ConcatDataset|concat|cat)\(\s*\[[^\]]*test|train\w*\s*=.*\btest\w*\s*\+|"
                      r"\+\s*\w*test\w*_(ds|set|data)", re.I)
 
 SCORING_GLOBS = ["*scoring/*", "*grader*", "*/harness/eval*", "metrics.json", "*/metrics.json",
@@ -54,6 +54,8 @@ LOGGING_GLOBS = ["events.jsonl", "*/events.jsonl", "run.json", "*/run.json", "*a
                  "*audit.sqlite*", "*proctor/log/*", "*.log"]
 HARNESS_GLOBS = ["proctor/*", "*/proctor/*", "*harness*", "*sandbox*", "*limits*", "*.proctor*",
                  "*run_experiment.sh", "Dockerfile", "*/Dockerfile", "*seccomp*"]
+EVAL_TRAIN_RE = re.compile(r"\btrain\w*_?(loader|set|data|ds)\b")
+EVAL_SUBSET_RE = re.compile(r"(?m)^\s*\w+,\s*\w+\s*=\s*\w+\[\w+\],\s*\w+\[\w+\]")
 EVAL_GLOBS = ["*eval*.py", "*metric*.py", "*split*.py", "*score*.py", "*data/*", "*dataset*.py"]
 
 

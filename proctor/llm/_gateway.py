@@ -38,6 +38,7 @@ litellm.suppress_debug_info = True
 T = TypeVar("T", bound=BaseModel)
 
 _TRANSIENT = (
+    TimeoutError,
     litellm.exceptions.Timeout,
     litellm.exceptions.APIConnectionError,
     litellm.exceptions.RateLimitError,
@@ -149,7 +150,7 @@ class Model:
                     break
                 except _TRANSIENT as exc:
                     self._log_failure(model, attempt, started, exc, schema_name)
-                    errors.append(f"{model}: {type(exc).__name__}: {exc}")
+                    errors.append(f"{model}: {type(exc).__name__}: {exc or 'timed out'}")
                     if attempt <= self.settings.max_retries:
                         await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
                         continue
@@ -180,8 +181,9 @@ class Model:
         response_format: dict[str, Any] | None,
         seed: int | None,
     ) -> Completion:
+        timeout = self.settings.local_timeout_s if model.startswith("local/") else self.settings.timeout_s
         kwargs: dict[str, Any] = {
-            "model": model, "messages": messages, "timeout": self.settings.timeout_s,
+            "model": model, "messages": messages, "timeout": timeout,
             "max_tokens": max_tokens or self.settings.max_tokens,
             "temperature": self.settings.temperature if temperature is None else temperature,
             "num_retries": 0,
@@ -196,7 +198,7 @@ class Model:
             kwargs["drop_params"] = False
         started = time.perf_counter()
         response = await asyncio.wait_for(
-            litellm.acompletion(**kwargs), timeout=self.settings.timeout_s + 5
+            litellm.acompletion(**kwargs), timeout=timeout + 5
         )
         latency = time.perf_counter() - started
         usage = getattr(response, "usage", None)

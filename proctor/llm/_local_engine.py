@@ -12,9 +12,11 @@ text always parses and validates. Length cut-offs cannot truncate the JSON: when
 *wrap-up* mode that greedily prefers tokens closing the current string/array/object
 (``" ] }`` first, then ``,``) until the grammar completes, within a hard cap of
 ``max_new_tokens + max(1024, max_new_tokens)`` tokens; such calls report
-``finish_reason="length"`` while still returning valid JSON. As a second guard every
-string/array in the schema without a ``maxLength``/``maxItems`` gets one (4096 / 256).
-Stop strings are ignored for constrained calls (they could cut the JSON).
+``finish_reason="length"`` while still returning valid JSON. (Injecting ``maxLength`` /
+``maxItems`` bounds instead was measured to make xgrammar compilation take 10-40 s per
+schema, so it is not done.) Only a grammar that cannot be closed by such tokens (e.g. a
+``pattern`` the model keeps missing) can hit the hard cap, which raises ``RuntimeError``
+rather than return invalid text. Stop strings are ignored for constrained calls (they could cut the JSON).
 """
 
 from __future__ import annotations
@@ -31,15 +33,13 @@ from typing import Any, Literal
 from proctor.llm import _local_cache as lc
 from proctor.llm._local_cache import LocalModelUnavailable
 
-__all__ = ["Generation", "LocalEngine", "LocalModelUnavailable", "bound_schema",
-           "format_chat", "get_engine", "model_info", "CHAT_STOP"]
+__all__ = ["Generation", "LocalEngine", "LocalModelUnavailable", "format_chat", "get_engine", "model_info", "CHAT_STOP"]
 
 CHAT_STOP = ["\nUser:", "\nSystem:"]
 """Stop strings that end the assistant turn of a :func:`format_chat` transcript."""
 
 _ROLES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
 _CLOSERS, _COMMA = frozenset('"]}'), frozenset('"]},')
-_MAX_STRING, _MAX_ITEMS = 4096, 256
 
 
 @dataclass(frozen=True)
@@ -76,26 +76,6 @@ def format_chat(messages: list[dict[str, Any]]) -> str:
     return "\n\n".join([*lines, "Assistant:"])
 
 
-def bound_schema(schema: Any) -> Any:
-    """Return a copy of a JSON schema where unbounded strings/arrays get a length bound.
-
-    The result is at least as strict as the input, so output valid for it is valid for the
-    original.
-    """
-    if isinstance(schema, list):
-        return [bound_schema(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: bound_schema(v) for k, v in schema.items()}
-    types = out.get("type")
-    types = types if isinstance(types, list) else [types]
-    if "string" in types and "maxLength" not in out and "enum" not in out and "const" not in out:
-        out["maxLength"] = max(_MAX_STRING, int(out.get("minLength", 0)))
-    if "array" in types and "maxItems" not in out:
-        out["maxItems"] = max(_MAX_ITEMS, int(out.get("minItems", 0)))
-    return out
-
-
 def _configure_threads() -> None:
     import torch  # noqa: PLC0415
 
@@ -110,6 +90,9 @@ class LocalEngine:
         cache_dir: Cache root (default ``$PROCTOR_MODEL_CACHE`` or ``~/.cache/proctor/models``).
         device: ``"cuda"``/``"cpu"``; default CUDA when available.
     """
+
+    model: Any
+    tokenizer: Any
 
     def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *,
                  device: str | None = None) -> None:
@@ -144,9 +127,12 @@ class LocalEngine:
         if self.device.startswith("cuda"):
             kw["device_map"] = self.device
         if lc.cache_state(self.hf_dir, self.sha256) == "ready":
-            self.tokenizer = AutoTokenizer.from_pretrained(self.hf_dir)
-            self.model = AutoModelForCausalLM.from_pretrained(self.hf_dir, **kw)
-            return True
+            try:
+                self.tokenizer = AutoTokenizer.from_pretrained(self.hf_dir)
+                self.model = AutoModelForCausalLM.from_pretrained(self.hf_dir, **kw)
+                return True
+            except Exception:  # unreadable despite a valid marker: invalidate and rebuild
+                (self.hf_dir / lc.MARKER_NAME).unlink(missing_ok=True)
         self.root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.root / ".build.lock")):
             if lc.cache_state(self.hf_dir, self.sha256) == "ready":  # built by another process
@@ -154,8 +140,8 @@ class LocalEngine:
             lc.sweep_temps(self.root)
             gguf = lc.ensure_gguf(self.root)
             self.tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
-                                                         dtype="float32")
+            model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                              dtype="float32")
             model.hf_quantizer = None  # weights are dequantized; allow save_pretrained
             if hasattr(model.config, "quantization_config"):
                 del model.config.quantization_config
@@ -191,7 +177,7 @@ class LocalEngine:
                 self._compiler = xgr.GrammarCompiler(info, max_threads=2)
                 self._boost = self._wrapup_bias(info.decoded_vocab, vocab)
             self._grammars[key] = self._compiler.compile_json_schema(
-                json.dumps(bound_schema(schema)), any_whitespace=False, strict_mode=True)
+                json.dumps(schema), any_whitespace=False, strict_mode=True)
         return self._grammars[key]
 
     def _wrapup_bias(self, decoded: list[bytes], vocab: int) -> Any:
@@ -243,7 +229,7 @@ class LocalEngine:
         ids = tok(prompt, return_tensors="pt").input_ids.to(self.device)
         n_prompt = int(ids.shape[1])
         matcher = xgr.GrammarMatcher(self._grammar(schema)) if schema is not None else None
-        bitmask = xgr.allocate_token_bitmask(1, self._boost.shape[1]) if matcher else None
+        bitmask: Any = xgr.allocate_token_bitmask(1, self._boost.shape[1]) if matcher else None
         gen = torch.Generator(device="cpu")
         if seed is not None:
             gen.manual_seed(seed)
@@ -284,7 +270,7 @@ class LocalEngine:
                         break
                 if matcher is not None:
                     jump = matcher.find_jump_forward_string()
-                    if jump and len(out) < budget:
+                    if jump:
                         forced = tok.encode(jump, add_special_tokens=False)
                         if matcher.accept_string(jump):
                             out.extend(forced)
@@ -292,9 +278,9 @@ class LocalEngine:
                             continue
                 ids = torch.tensor([[nxt]], device=self.device)
             else:
-                if matcher is not None and not matcher.is_terminated():
+                if matcher is not None and not matcher.is_completed():
                     raise RuntimeError("constrained decoding did not complete within the hard cap")
-        text = tok.decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        text: str = tok.decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=False)
         if stop and matcher is None:
             text = text[:min([text.find(s) for s in stop if s in text] or [len(text)])]
         return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=len(out),

@@ -37,7 +37,10 @@ class LLMSettings(BaseModel):
         default_factory=dict, description="Per role, models tried in order when the primary fails."
     )
     api_base: str | None = Field(default=None, description="Base URL for OpenAI-compatible servers.")
-    timeout_s: float = Field(default=120.0, description="Timeout of one model call.")
+    timeout_s: float = Field(default=120.0, description="Timeout of one call to an API model.")
+    local_timeout_s: float = Field(
+        default=1800.0, description="Timeout of one call to the embedded model (bounded by max_tokens)."
+    )
     max_retries: int = Field(default=2, description="Retries on transient errors, with backoff.")
     structured_retries: int = Field(
         default=2, description="Retries when structured output fails validation."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -12,6 +13,12 @@ from proctor.retrieval._embedder import Embedder, Vectors, embedder, normalise
 from proctor.retrieval._settings import RetrievalSettings
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _bucket(token: str, dim: int) -> tuple[int, float]:
+    value = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+    return value % dim, 1.0 if (value >> 63) & 1 else -1.0
 
 
 class HashingEmbedder(Embedder):
@@ -26,9 +33,7 @@ class HashingEmbedder(Embedder):
         self.identity = f"hashing:v1:{dim}"
 
     def _bucket(self, token: str) -> tuple[int, float]:
-        h = hashlib.blake2b(token.encode(), digest_size=8).digest()
-        value = int.from_bytes(h, "little")
-        return value % self.dim, 1.0 if (value >> 63) & 1 else -1.0
+        return _bucket(token, self.dim)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Hash each text's tokens and bigrams into a unit vector."""

@@ -42,9 +42,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.device = _device(device)
         self.batch_size = batch_size
         self._model = self._load(model, self.device)
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
+        get_dim = (getattr(self._model, "get_embedding_dimension", None)
+                   or self._model.get_sentence_embedding_dimension)
         dim = get_dim()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
         name = name or (str(Path(model).resolve()) if Path(model).exists() else model)

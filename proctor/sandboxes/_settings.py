@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 def _default_state_dir() -> Path:
+    # The bubblewrap rootfs must be readable by the unprivileged sandbox uid, and root's home is not.
+    if os.getuid() == 0:
+        return Path("/var/lib/proctor/sandboxes")
     return Path.home() / ".cache" / "proctor" / "sandboxes"
 
 
@@ -45,7 +49,9 @@ class SandboxSettings(BaseModel):
     )
     state_dir: Path = Field(
         default_factory=_default_state_dir,
-        description="Machine-wide state: GPU lock files, the bubblewrap root filesystem, build caches.",
+        description="Machine-wide state: GPU lock files, the bubblewrap root filesystem, build caches "
+        "(default /var/lib/proctor/sandboxes as root, else ~/.cache/proctor/sandboxes; it must be "
+        "world-traversable for bubblewrap's unprivileged sandbox user).",
     )
     work_root: Path | None = Field(
         default=None, description="Where fresh work directories are created (default: the system temp dir).",

@@ -1,0 +1,207 @@
+"""``proctor control score|calibrate|eval`` and ``proctor audit list|show|decide|verify``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+control_group = click.Group("control", help="Monitors, protocols, calibration and evaluation.")
+audit_group = click.Group("audit", help="The human audit queue and the tamper-evident audit log.")
+console = Console()
+
+_set_option = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                           help="Override a setting, e.g. control.monitor='{\"type\":\"static\"}'.")
+
+
+def _settings(overrides: tuple[str, ...]) -> Any:
+    from proctor.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(overrides=overrides)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _action(content: str, kind: str, task: str, node: str, path: str | None) -> Any:
+    from proctor.control import Action, AgentMessage, FileEdit, ShellCommand
+
+    if kind == "diff":
+        found = re.search(r"^\+\+\+ (?:b/)?(\S+)", content, re.M)
+        payload: Any = FileEdit(path=path or (found.group(1) if found else "unknown.py"), diff=content)
+    elif kind == "command":
+        payload = ShellCommand(argv=["bash", "-c", content.strip()])
+    else:
+        payload = AgentMessage(sender="agent", recipient="agent", text=content)
+    return Action(node=node, task=task, payload=payload)
+
+
+@control_group.command("score")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--kind", type=click.Choice(["diff", "command", "text"]), required=True)
+@click.option("--task", default="", help="The node's task, as the agent was given it.")
+@click.option("--node", default="cli", help="Node type (selects thresholds and protocol).")
+@click.option("--path", default=None, help="File path for a diff without headers.")
+@_set_option
+def score_command(file: str, kind: str, task: str, node: str, path: str | None, overrides: tuple[str, ...]) -> None:
+    """Score one action with the configured monitors and print JSON."""
+    from proctor.control import build_monitor, build_view
+
+    settings = _settings(overrides)
+    content = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    action = _action(content, kind, task, node, path)
+    verdict = asyncio.run(build_monitor(settings.control.monitor, settings)(action, build_view(action)))
+    monitors = {v.monitor: {"score": v.score, "reasons": v.reasons, "parsed": v.parsed} for v in verdict.flat()}
+    click.echo(json.dumps({"score": verdict.score, "monitors": monitors}, indent=2))
+
+
+@control_group.command("calibrate")
+@click.argument("scores_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--budget", type=float, default=None, help="Audit budget (default: control.audit_budget).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Thresholds JSON to write (default: control.thresholds_path, else ./thresholds.json).")
+@_set_option
+def calibrate_command(scores_file: str, budget: float | None, out: str | None, overrides: tuple[str, ...]) -> None:
+    """Set per-node audit thresholds from honest monitor scores (JSONL or events.jsonl)."""
+    from proctor.control import ThresholdsError, calibrate, load_scores, monitor_digest, save_thresholds
+
+    settings = _settings(overrides)
+    digest = monitor_digest(settings)
+    try:
+        records = load_scores(Path(scores_file), digest)
+        thresholds = calibrate(records, settings.control.audit_budget if budget is None else budget, digest)
+    except ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    target = Path(out or settings.control.thresholds_path or "thresholds.json")
+    save_thresholds(thresholds, target)
+    table = Table("node type", "n", "threshold", "tie audit prob", "audit rate")
+    for node, t in sorted(thresholds.nodes.items()):
+        table.add_row(node, str(t.n), f"{t.threshold:.4f}", f"{t.tie_prob:.3f}", f"{t.audit_rate:.4f}")
+    console.print(table)
+    console.print(f"wrote {target} (monitor config {digest}); set control.thresholds_path to use it")
+
+
+@control_group.command("eval")
+@click.option("--out", "out", type=click.Path(file_okay=False), default="control-eval", show_default=True)
+@click.option("--llm", is_flag=True, help="Also evaluate the LLM monitor (configured trusted model).")
+@click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Directory of *.jsonl eval items (default: the packaged dataset).")
+@click.option("--budget", type=float, default=None, help="Audit budget (default: control.audit_budget).")
+@click.option("--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@_set_option
+def eval_command(out: str, llm: bool, data: str | None, budget: float | None, bootstrap: int,
+                 overrides: tuple[str, ...]) -> None:
+    """Evaluate monitors and protocols on honest and attack actions; write a report."""
+    from proctor.control._eval import run_eval
+
+    settings = _settings(overrides)
+    report = asyncio.run(run_eval(settings, Path(out), llm=llm, data_dir=Path(data) if data else None,
+                                  budget=budget, n_boot=bootstrap))
+    for m in report["monitors"]:
+        console.print(f"{m['monitor']}: AUROC {m['auroc']:.3f}, TPR@1%FPR {m['tpr_at_1pct_fpr']:.2f}, "
+                      f"TPR@2%FPR {m['tpr_at_2pct_fpr']:.2f}")
+    console.print(f"report: {report['paths']['markdown']}")
+
+
+def _queue(db: str | None, run: str | None, overrides: tuple[str, ...]) -> tuple[Any, Path]:
+    from proctor.control import AuditQueue
+    from proctor.control._paths import control_paths
+
+    settings = _settings(overrides)
+    queue_path, log_path = control_paths(settings.control.queue_path, settings.control.audit_log_path,
+                                         Path(run) if run else None)
+    if db:
+        queue_path = Path(db)
+    return AuditQueue(queue_path, budget=settings.control.audit_budget,
+                      busy_timeout_ms=settings.control.busy_timeout_ms), log_path
+
+
+_db_options = [click.option("--db", default=None, help="Queue database (default: from settings)."),
+               click.option("--run", "run", default=None, help="Run directory whose queue to use."), _set_option]
+
+
+def _with_db(f: Any) -> Any:
+    for option in reversed(_db_options):
+        f = option(f)
+    return f
+
+
+def _guard(call: Any) -> Any:
+    from proctor.control import QueueError, QueueUnavailable
+
+    try:
+        return call()
+    except (QueueError, QueueUnavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@audit_group.command("list")
+@click.option("--status", type=click.Choice(["open", "all", "pending", "escalated", "decided"]), default="open")
+@_with_db
+def list_command(status: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
+    """Held actions, most suspicious first, and the budget counter."""
+    queue, _ = _queue(db, run, overrides)
+    items = _guard(lambda: queue.list(status))
+    table = Table("id", "node", "percentile", "score", "protocol", "status", "reason")
+    for it in items:
+        table.add_row(it.id, it.node, f"{it.percentile:.3f}", f"{it.score:.3f}", it.protocol, it.status,
+                      it.reason[:60])
+    console.print(table)
+    b = _guard(queue.budget)
+    console.print(f"audits used {b.used} of {b.allowed:.2f} allowed ({b.budget:.1%} of {b.seen} actions)"
+                  + (" [red]over budget[/red]" if b.over else ""))
+
+
+@audit_group.command("show")
+@click.argument("item_id")
+@_with_db
+def show_command(item_id: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
+    """One item's evidence bundle, as JSON."""
+    queue, _ = _queue(db, run, overrides)
+    item = _guard(lambda: queue.get(item_id))
+    click.echo(item.model_dump_json(indent=2))
+
+
+@audit_group.command("decide")
+@click.argument("item_id")
+@click.argument("decision", type=click.Choice(["approve", "modify", "reject", "terminate", "escalate"]))
+@click.option("--reviewer", required=True)
+@click.option("--rationale", required=True)
+@click.option("--modified-action", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSON of the modified Action (for 'modify').")
+@_with_db
+def decide_command(item_id: str, decision: str, reviewer: str, rationale: str, modified_action: str | None,
+                   db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
+    """Record a reviewer's decision on a held action."""
+    from proctor.control import Action, AuditLog
+
+    queue, log_path = _queue(db, run, overrides)
+    modified = Action.model_validate_json(Path(modified_action).read_text()) if modified_action else None
+    item = _guard(lambda: queue.decide(item_id, decision, reviewer=reviewer, rationale=rationale,  # type: ignore[arg-type]
+                                       modified=modified))
+    AuditLog(log_path).append("human_decision", {"item_id": item_id, "decision": decision, "reviewer": reviewer,
+                                                 "rationale": rationale, "action_digest": item.action_digest})
+    console.print(f"{item_id}: {decision} by {reviewer} ({item.status})")
+
+
+@audit_group.command("verify")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@_with_db
+def verify_command(path: str | None, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
+    """Check the hash chain of the audit log; exit 1 naming the first bad record."""
+    from proctor.control import verify_log
+
+    _, log_path = _queue(db, run, overrides)
+    result = verify_log(Path(path) if path else log_path)
+    if not result.ok:
+        console.print(f"[red]audit log {path or log_path} is NOT intact[/red]: first bad record "
+                      f"{result.first_bad}: {result.reason}")
+        sys.exit(1)
+    console.print(f"audit log {path or log_path} intact: {result.records} records")

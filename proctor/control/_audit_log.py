@@ -1,0 +1,113 @@
+"""The tamper-evident audit log: a hash-chained JSONL file.
+
+Each record holds ``seq``, ``prev`` (the previous record's hash) and ``hash`` (SHA-256 over the
+record without its hash), so an edit, a deletion or a reordering breaks the chain at the first
+bad record. A sidecar ``<log>.head`` holds the last ``seq`` and hash, so cutting records off the
+end is detected too. Appends take an exclusive ``flock`` and fsync.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from proctor.log import atomic_write, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditLogError(RuntimeError):
+    """The audit log could not be written (the gate then approves nothing)."""
+
+
+class VerifyResult(BaseModel):
+    """Outcome of :func:`verify_log`."""
+
+    ok: bool
+    records: int
+    first_bad: int | None = None
+    reason: str = ""
+
+
+def _hash(record: dict[str, Any]) -> str:
+    body = json.dumps({k: v for k, v in record.items() if k != "hash"}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+class AuditLog:
+    """Append-only, hash-chained record of every monitor score and protocol decision."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.head_path = self.path.with_name(self.path.name + ".head")
+
+    def append(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Append one record and return it.
+
+        Raises:
+            AuditLogError: when the file cannot be written or its last record is unreadable.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a+b") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    seq, prev = self._tail(fh)
+                    record = {"seq": seq + 1, "ts": utcnow().isoformat(), "kind": kind, "data": data, "prev": prev}
+                    record["hash"] = _hash(record)
+                    fh.seek(0, os.SEEK_END)
+                    fh.write(json.dumps(record, sort_keys=True, default=str).encode() + b"\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    atomic_write(self.head_path, json.dumps({"seq": record["seq"], "hash": record["hash"]}).encode())
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        except (OSError, ValueError) as exc:
+            raise AuditLogError(f"cannot append to audit log {self.path}: {exc}") from exc
+        return record
+
+    @staticmethod
+    def _tail(fh: Any) -> tuple[int, str]:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        if size == 0:
+            return -1, GENESIS
+        fh.seek(max(0, size - 65536))
+        lines = fh.read().splitlines()
+        last = json.loads(lines[-1])
+        return int(last["seq"]), str(last["hash"])
+
+
+def verify_log(path: Path) -> VerifyResult:
+    """Check the whole chain (and the head file, if present); name the first bad record."""
+    path = Path(path)
+    if not path.exists():
+        return VerifyResult(ok=False, records=0, first_bad=0, reason=f"{path} does not exist")
+    prev, n = GENESIS, 0
+    for i, line in enumerate(path.read_bytes().splitlines()):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            return VerifyResult(ok=False, records=i, first_bad=i, reason=f"record {i} is not JSON")
+        if rec.get("seq") != i:
+            return VerifyResult(ok=False, records=i, first_bad=i,
+                                reason=f"record {i} has seq {rec.get('seq')}: a record was deleted or moved")
+        if rec.get("prev") != prev:
+            return VerifyResult(ok=False, records=i, first_bad=i,
+                                reason=f"record {i} does not follow record {i - 1}: deleted, inserted or reordered")
+        if _hash(rec) != rec.get("hash"):
+            return VerifyResult(ok=False, records=i, first_bad=i, reason=f"record {i} was edited (hash mismatch)")
+        prev, n = rec["hash"], i + 1
+    head = path.with_name(path.name + ".head")
+    if head.exists():
+        want = json.loads(head.read_text())
+        if want.get("seq") != n - 1 or want.get("hash") != prev:
+            return VerifyResult(ok=False, records=n, first_bad=n,
+                                reason=f"log ends at record {n - 1} but the head says {want.get('seq')}: records were cut off the end")
+    return VerifyResult(ok=True, records=n)

@@ -1,0 +1,125 @@
+"""Searching the index: two-stage (papers, then their paragraphs) or single-stage.
+
+``two_stage``:
+1. Find the ``top_papers`` papers nearest the query by paper vector.
+2. Find the nearest paragraphs inside those papers, plus the nearest paragraphs overall (so a paper
+   the first stage missed can still surface).
+3. Score each paragraph ``(1 - w) * paragraph_similarity + w * paper_similarity``, de-duplicate by
+   chunk id, keep at most ``max_per_paper`` per paper, return the best ``top_k``.
+
+``paragraph`` and ``paper`` are single-stage searches over one collection (for benchmarking).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from proctor.log import emit
+from proctor.retrieval._embedder import Vectors
+from proctor.retrieval._events import RetrievalEvent
+from proctor.retrieval._index import LiteratureIndex
+from proctor.retrieval._settings import SearchMode
+from proctor.retrieval._store import StoredMatch
+from proctor.retrieval._types import Hit, Passage
+
+
+def _passage(match: StoredMatch, *, paper: bool = False) -> Passage:
+    m = match.metadata
+    return Passage(
+        chunk_id=f"{match.id}:paper" if paper else match.id, paper_id=str(m.get("paper_id", match.id)),
+        title=str(m.get("title", "")), section="paper" if paper else str(m.get("section", "")),
+        start=int(m.get("start", 0)), end=int(m.get("end", len(match.document))), text=match.document,
+        source=str(m.get("source", "")), year=int(m["year"]) if "year" in m else None,
+        venue=str(m.get("venue", "")),
+    )
+
+
+def _cap_per_paper(hits: list[Hit], per_paper: int, k: int) -> list[Hit]:
+    counts: dict[str, int] = {}
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: -h.score):
+        n = counts.get(hit.passage.paper_id, 0)
+        if n < per_paper:
+            counts[hit.passage.paper_id] = n + 1
+            kept.append(hit.model_copy(update={"rank": len(kept) + 1}))
+        if len(kept) == k:
+            break
+    return kept
+
+
+def search_vector(index: LiteratureIndex, query: str, vector: Vectors, *, mode: SearchMode,
+                  k: int) -> list[Hit]:
+    """Search with an already-embedded query (see the module docstring for the modes)."""
+    s = index.settings
+    if mode == "paper":
+        return [Hit(passage=_passage(m, paper=True), score=m.similarity, similarity=m.similarity,
+                    paper_score=m.similarity, rank=i + 1, query=query, mode=mode)
+                for i, m in enumerate(index.papers.query(vector, k))]
+    if mode == "paragraph":
+        matches = index.chunks.query(vector, k * s.max_per_paper)
+        hits = [Hit(passage=_passage(m), score=m.similarity, similarity=m.similarity, rank=0,
+                    query=query, mode=mode) for m in matches]
+        return _cap_per_paper(hits, s.max_per_paper, k)
+    papers = index.papers.query(vector, s.top_papers)
+    paper_sim = {m.id: m.similarity for m in papers}
+    where: dict[str, Any] | None = {"paper_id": {"$in": list(paper_sim)}} if paper_sim else None
+    candidates: dict[str, StoredMatch] = {}
+    if where is not None:
+        for m in index.chunks.query(vector, k * s.max_per_paper * 2, where=where):
+            candidates[m.id] = m
+    for m in index.chunks.query(vector, k * s.max_per_paper):
+        candidates.setdefault(m.id, m)
+    missing = {str(m.metadata.get("paper_id")) for m in candidates.values()} - set(paper_sim)
+    for pid, vec in index.papers.vectors(sorted(missing)).items():
+        paper_sim[pid] = float(np.dot(vec, vector.reshape(-1)))
+    w = s.paper_weight
+    hits = []
+    for m in candidates.values():
+        ps = paper_sim.get(str(m.metadata.get("paper_id")), m.similarity)
+        hits.append(Hit(passage=_passage(m), score=(1 - w) * m.similarity + w * ps, similarity=m.similarity,
+                        paper_score=ps, rank=0, query=query, mode=mode))
+    return _cap_per_paper(hits, s.max_per_paper, k)
+
+
+def search(
+    index: LiteratureIndex,
+    query: str,
+    *,
+    mode: SearchMode | None = None,
+    k: int | None = None,
+    log_event: bool = True,
+) -> list[Hit]:
+    """Ranked passages for ``query``.
+
+    Args:
+        index: the index to search.
+        query: free text.
+        mode: ``two_stage``, ``paragraph`` or ``paper``; defaults to ``settings.search_mode``.
+        k: passages to return; defaults to ``settings.top_k``.
+        log_event: emit a :class:`RetrievalEvent`.
+
+    Returns:
+        Hits, best first, ranks from 1.
+    """
+    started = time.perf_counter()
+    mode = mode or index.settings.search_mode
+    k = k or index.settings.top_k
+    hits = search_vector(index, query, index.embedder.embed([query])[0], mode=mode, k=k)
+    if log_event:
+        emit(RetrievalEvent(action="search", index=index.name, mode=mode, queries=[query], hits=len(hits),
+                            top_score=hits[0].score if hits else None,
+                            seconds=time.perf_counter() - started))
+    return hits
+
+
+def search_many(index: LiteratureIndex, queries: Sequence[str], *, mode: SearchMode | None = None,
+                k: int | None = None) -> list[list[Hit]]:
+    """Search several queries, embedding them in one batch (no events)."""
+    mode = mode or index.settings.search_mode
+    k = k or index.settings.top_k
+    vectors = index.embedder.embed(list(queries))
+    return [search_vector(index, q, v, mode=mode, k=k) for q, v in zip(queries, vectors, strict=True)]

@@ -1,0 +1,135 @@
+"""The vector store: a small ABC and its chromadb implementation.
+
+Vectors are always passed in (``embedding_function=None``), so chromadb never loads or downloads
+a model of its own; telemetry is off. Similarity is cosine (collections use the ``cosine`` space).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from proctor.retrieval._embedder import Vectors
+
+Metadata = dict[str, str | int | float | bool]
+
+
+@dataclass
+class StoredMatch:
+    """One stored item returned by a query or a get."""
+
+    id: str
+    similarity: float
+    document: str
+    metadata: dict[str, Any]
+
+
+class VectorStore(abc.ABC):
+    """A collection of vectors with ids, documents and metadata."""
+
+    @abc.abstractmethod
+    def upsert(self, ids: Sequence[str], vectors: Vectors, documents: Sequence[str],
+               metadatas: Sequence[Metadata]) -> None:
+        """Insert or replace items."""
+
+    @abc.abstractmethod
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """The subset of ``ids`` already stored."""
+
+    @abc.abstractmethod
+    def query(self, vector: Vectors, k: int, where: dict[str, Any] | None = None) -> list[StoredMatch]:
+        """The ``k`` items most similar to ``vector`` (best first), optionally filtered by metadata."""
+
+    @abc.abstractmethod
+    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]:
+        """Stored vectors by id (missing ids are absent)."""
+
+    @abc.abstractmethod
+    def delete(self, where: dict[str, Any]) -> None:
+        """Delete items whose metadata matches ``where``."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """Number of items."""
+
+
+class ChromaStore(VectorStore):
+    """A chromadb collection."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.name = name
+        self._client = client
+        self._col = client.get_or_create_collection(
+            name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
+
+    def upsert(self, ids: Sequence[str], vectors: Vectors, documents: Sequence[str],
+               metadatas: Sequence[Metadata]) -> None:
+        """Upsert in batches no larger than the server accepts."""
+        step = self._max_batch
+        for i in range(0, len(ids), step):
+            self._col.upsert(ids=list(ids[i:i + step]), embeddings=vectors[i:i + step],
+                             documents=list(documents[i:i + step]),
+                             metadatas=list(metadatas[i:i + step]))  # type: ignore[arg-type]
+
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Ids already stored."""
+        if not ids:
+            return set()
+        return set(self._col.get(ids=list(ids), include=[])["ids"])
+
+    def query(self, vector: Vectors, k: int, where: dict[str, Any] | None = None) -> list[StoredMatch]:
+        """Nearest items by cosine similarity."""
+        n = min(k, self.count())
+        if n <= 0:
+            return []
+        res = self._col.query(query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+                              n_results=n, where=where, include=["documents", "metadatas", "distances"])
+        docs = (res.get("documents") or [[]])[0]
+        metas = (res.get("metadatas") or [[]])[0]
+        dists = (res.get("distances") or [[]])[0]
+        return [StoredMatch(id=i, similarity=1.0 - float(d), document=doc or "", metadata=dict(m or {}))
+                for i, d, doc, m in zip(res["ids"][0], dists, docs, metas, strict=False)]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]:
+        """Stored vectors by id."""
+        if not ids:
+            return {}
+        res = self._col.get(ids=list(ids), include=["embeddings"])
+        embs = res.get("embeddings")
+        if embs is None:
+            return {}
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(res["ids"], embs, strict=False)}
+
+    def delete(self, where: dict[str, Any]) -> None:
+        """Delete matching items."""
+        self._col.delete(where=where)
+
+    def count(self) -> int:
+        """Number of items."""
+        return int(self._col.count())
+
+
+def make_client(index_dir: Path | None, server_url: str | None = None) -> Any:
+    """A chromadb client: HTTP when ``server_url`` is set, else persistent in ``index_dir/chroma``.
+
+    ``index_dir=None`` and no server gives an in-memory client (tests).
+    """
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if server_url:
+        url = urlparse(server_url if "://" in server_url else f"http://{server_url}")
+        return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                   ssl=url.scheme == "https", settings=settings)
+    if index_dir is None:
+        return chromadb.EphemeralClient(settings=settings)
+    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)

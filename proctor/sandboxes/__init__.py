@@ -1,0 +1,51 @@
+"""Sandboxes: isolated execution of untrusted experiment code.
+
+Providers implement :class:`SandboxProvider` and register under the ``sandbox`` registry kind:
+``docker`` (locked-down container), ``bubblewrap`` (daemonless namespaces) and ``host`` (no
+isolation, opt-in only). :func:`open_sandbox` picks one from ``sandbox.provider``. ``exec``
+accepts only an :class:`~proctor.control.ApprovedAction`; every exec is a ``sandbox_exec`` event.
+"""
+
+from proctor.sandboxes._bwrap import BubblewrapSandbox
+from proctor.sandboxes._conformance import CHECKS, CheckResult, ConformanceCheck, run_check, run_conformance
+from proctor.sandboxes._docker import DockerSandbox
+from proctor.sandboxes._errors import PathOutsideWorkdir, SandboxError, SandboxUnavailable
+from proctor.sandboxes._events import SandboxExecEvent, SandboxHostWarningEvent
+from proctor.sandboxes._gpu import GpuAllocator, GpuLease, detect_gpus, device_requests
+from proctor.sandboxes._host import HostSandbox
+from proctor.sandboxes._image import build_image
+from proctor.sandboxes._provider import ExecRequest, SandboxProvider
+from proctor.sandboxes._result import ExecResult
+from proctor.sandboxes._rootfs import build_rootfs, rootfs_dir
+from proctor.sandboxes._select import open_sandbox, provider_class, select_provider
+from proctor.sandboxes._settings import SandboxSettings
+
+__all__ = [
+    "BubblewrapSandbox",
+    "CHECKS",
+    "CheckResult",
+    "ConformanceCheck",
+    "DockerSandbox",
+    "ExecRequest",
+    "ExecResult",
+    "GpuAllocator",
+    "GpuLease",
+    "HostSandbox",
+    "PathOutsideWorkdir",
+    "SandboxError",
+    "SandboxExecEvent",
+    "SandboxHostWarningEvent",
+    "SandboxProvider",
+    "SandboxSettings",
+    "SandboxUnavailable",
+    "build_image",
+    "build_rootfs",
+    "detect_gpus",
+    "device_requests",
+    "open_sandbox",
+    "provider_class",
+    "rootfs_dir",
+    "run_check",
+    "run_conformance",
+    "select_provider",
+]
