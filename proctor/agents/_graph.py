@@ -35,8 +35,8 @@ def build_graph(
         return "propose_idea" if len(state.get("ideas", [])) < settings.workflow.num_ideas else "save_ideas"
 
     graph = StateGraph(ResearchState)
-    graph.add_node("propose_idea", stage("propose_idea", _propose))
-    graph.add_node("save_ideas", stage("save_ideas", _save_ideas))
+    graph.add_node("propose_idea", stage("propose_idea", _propose))  # type: ignore[call-overload]
+    graph.add_node("save_ideas", stage("save_ideas", _save_ideas))  # type: ignore[call-overload]
     graph.add_edge(START, "propose_idea")
     graph.add_conditional_edges("propose_idea", _more_ideas)
     graph.add_edge("save_ideas", END)

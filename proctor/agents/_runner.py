@@ -90,7 +90,9 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
                 graph = build_graph(settings, run, saver)
                 config: dict[str, Any] = {"configurable": {"thread_id": run.header().id},
                                           "recursion_limit": 200}
-                await graph.ainvoke(initial, config)  # type: ignore[arg-type]
+                # durability=sync: a checkpoint is on disk before the next node starts, so kill -9 loses
+                # at most the node in flight.
+                await graph.ainvoke(initial, config, durability="sync")  # type: ignore[call-overload]
                 snapshot = await graph.aget_state(config)  # type: ignore[arg-type]
         if snapshot.next:
             run.set_status("paused", f"waiting before {', '.join(snapshot.next)}")

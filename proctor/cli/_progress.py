@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from proctor.cli._common import console
 from proctor.log import Event, ModelCallEvent, StageEvent, add_listener
@@ -16,7 +16,7 @@ def run_progress() -> Iterator[None]:
     """Show one line per stage with its status, tokens and time while the block runs."""
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                         console=console, transient=False)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     tokens = {"total": 0}
 
     def on_event(event: Event) -> None:

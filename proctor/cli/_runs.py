@@ -29,8 +29,8 @@ def _root(config: str | None) -> object:
 @clean_errors
 def list_cmd(config: str | None, as_json: bool) -> None:
     """Every run, oldest first, with status, tokens and cost."""
-    rows = []
-    for run in RunDir.list(_root(config)):  # type: ignore[arg-type]
+    rows: list[dict[str, object]] = []
+    for run in RunDir.all(_root(config)):  # type: ignore[arg-type]
         try:
             header = run.header()
         except (OSError, ValueError) as exc:

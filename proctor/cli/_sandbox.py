@@ -24,7 +24,7 @@ def sandbox_group() -> None:
 @settings_options
 def check(provider: str | None, only: tuple[str, ...], config: str | None, overrides: tuple[str, ...]) -> None:
     """Run the conformance checks against the providers this machine offers."""
-    from proctor.sandboxes import CHECKS, SandboxUnavailable, provider_class, run_conformance
+    from proctor.sandboxes import CHECKS, provider_class, run_conformance
     from proctor.sandboxes._select import AUTO_ORDER
     from proctor.settings import SettingsError, load_settings
 
@@ -63,7 +63,7 @@ def check(provider: str | None, only: tuple[str, ...], config: str | None, overr
         console.print(f"{name}: {len(results)} checks in {time.monotonic() - started:.1f}s")
     console.print(table)
     if not ran and not failed:
-        raise SandboxUnavailable("no sandbox provider is available here; install bubblewrap or start dockerd")
+        fail("no sandbox provider is available here; fix: apt-get install bubblewrap, or start dockerd")
     if failed:
         console.print(f"[red]{failed} check(s) failed[/]")
         sys.exit(EXIT_FAILED)

@@ -42,7 +42,12 @@ from proctor.control._decision import (
     ProtocolError,
 )
 from proctor.control._gate import Gate, GateOutcome, GateStatus, approve_harness
-from proctor.control._gate_events import GateDecisionEvent, MonitorEvent, ProtocolDecisionEvent, QuarantineEvent
+from proctor.control._gate_events import (
+    GateDecisionEvent,
+    MonitorEvent,
+    ProtocolDecisionEvent,
+    QuarantineEvent,
+)
 from proctor.control._llm_monitor import llm_monitor
 from proctor.control._monitors import MonitorConfigError, build_monitor, monitor_digest
 from proctor.control._paraphrase import ParaphraseError, edge_matches, paraphraser

@@ -8,6 +8,7 @@ compares audits used with what the budget allows for the actions seen so far.
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 from datetime import datetime
@@ -213,7 +214,7 @@ class AuditQueue:
         return BudgetStatus(budget=self.budget_fraction, seen=seen, used=used, allowed=round(allowed, 3),
                             over=used > allowed)
 
-    def terminated(self) -> list[AuditItem]:
+    def terminated(self) -> builtins.list[AuditItem]:
         """Items a reviewer terminated: the workflow halts the run and quarantines artifacts."""
         return [i for i in self.list("decided") if i.decision and i.decision.decision == "terminate"]
 

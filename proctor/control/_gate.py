@@ -39,6 +39,7 @@ from proctor.control._gate_events import GateDecisionEvent, MonitorEvent, Protoc
 from proctor.control._monitors import build_monitor, monitor_digest
 from proctor.control._paths import control_paths
 from proctor.control._render import render_action
+from proctor.control._settings import ProtocolSpec
 from proctor.control._thresholds import Thresholds, load_thresholds
 from proctor.control._verdict import HistoryItem, Monitor, build_view, fail_closed
 from proctor.log import emit
@@ -127,7 +128,8 @@ class Gate:
         if node not in self._protocols:
             import proctor.control._protocols  # noqa: F401  (registers the protocols)
 
-            spec = self.control.node_protocols.get(node)
+            raw = self.control.node_protocols.get(node)
+            spec = ProtocolSpec.model_validate(raw) if raw is not None else None
             name, params = (spec.type, spec.params) if spec else (self.control.protocol, self.control.protocol_params)
             factory = lookup("protocol", name)
             self._protocols[node] = (name, factory(**params))  # type: ignore[operator]

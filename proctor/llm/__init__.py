@@ -10,11 +10,11 @@ from proctor.llm._ledger import Ledger, current_ledger, set_process_ledger, use_
 from proctor.llm._settings import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
 
 __all__ = [
-    "LOCAL_MODEL",
     "BudgetExceeded",
     "BudgetSettings",
     "Completion",
     "LLMSettings",
+    "LOCAL_MODEL",
     "Ledger",
     "Model",
     "ModelError",

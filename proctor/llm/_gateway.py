@@ -95,6 +95,12 @@ def check_model_string(model: str, settings: LLMSettings) -> None:
         raise ModelUnavailable(f"{model!r} needs {', '.join(missing)} in the environment; export it and retry")
 
 
+def _describe(exc: BaseException) -> str:
+    """One readable line for a provider error (litellm appends bug-report boilerplate)."""
+    text = str(exc).split("This looks like a bug in LiteLLM")[0].strip() or "timed out"
+    return f"{type(exc).__name__}: {' '.join(text.split())[:400]}"
+
+
 def _strip_to_json(text: str) -> str:
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
     if fenced:
@@ -150,14 +156,14 @@ class Model:
                     break
                 except _TRANSIENT as exc:
                     self._log_failure(model, attempt, started, exc, schema_name)
-                    errors.append(f"{model}: {type(exc).__name__}: {exc or 'timed out'}")
+                    errors.append(f"{model}: {_describe(exc)}")
                     if attempt <= self.settings.max_retries:
                         await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
                         continue
                     break
                 except Exception as exc:  # auth, bad request, not found: no point retrying
                     self._log_failure(model, attempt, started, exc, schema_name)
-                    errors.append(f"{model}: {type(exc).__name__}: {exc}")
+                    errors.append(f"{model}: {_describe(exc)}")
                     break
                 emit(ModelCallEvent(
                     role=self.role, model=model, prompt_tokens=reply.prompt_tokens,
@@ -219,7 +225,7 @@ class Model:
                      schema_name: str | None) -> None:
         emit(ModelCallEvent(
             role=self.role, model=model, ok=False, attempt=attempt, structured=schema_name,
-            latency_s=time.perf_counter() - started, error=f"{type(exc).__name__}: {str(exc)[:500]}",
+            latency_s=time.perf_counter() - started, error=_describe(exc),
         ))
 
     async def structured(

@@ -213,6 +213,9 @@ class LocalEngine:
 
         Returns:
             The :class:`Generation`.
+
+        Raises:
+            RuntimeError: If a constrained call cannot close its JSON within the hard cap.
         """
         with self._lock:
             return self._generate(prompt, json_schema, max(1, max_new_tokens), temperature,
@@ -270,7 +273,7 @@ class LocalEngine:
                         break
                 if matcher is not None:
                     jump = matcher.find_jump_forward_string()
-                    if jump:
+                    if jump:  # forced text (keys, punctuation): one forward pass for all of it
                         forced = tok.encode(jump, add_special_tokens=False)
                         if matcher.accept_string(jump):
                             out.extend(forced)
@@ -293,17 +296,22 @@ def model_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any
 
     Returns:
         ``provider``, ``gguf_path``, ``sha256`` (declared by the package, ``None`` when it
-        is missing), ``hf_dir`` and ``cache_state`` (``"missing" | "ready" | "corrupt"``).
+        is missing), ``hf_dir``, ``cache_state`` (``"missing" | "ready" | "corrupt"``) and
+        the ``device``/``dtype`` an engine would use here.
     """
+    import torch  # noqa: PLC0415
+
     root = lc.cache_root(cache_dir)
     try:
         sha: str | None = lc.expected_sha256()
     except LocalModelUnavailable:
         sha = None
     hf_dir = root / "hf-fp32"
+    cuda = torch.cuda.is_available()
     return {"provider": "local/gemma-3-270m", "gguf_path": str(lc.gguf_path(root)),
             "sha256": sha, "hf_dir": str(hf_dir),
-            "cache_state": lc.cache_state(hf_dir, sha) if sha else "missing"}
+            "cache_state": lc.cache_state(hf_dir, sha) if sha else "missing",
+            "device": "cuda" if cuda else "cpu", "dtype": "bfloat16" if cuda else "float32"}
 
 
 _ENGINES: dict[Path, LocalEngine] = {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -96,9 +95,8 @@ class MockProvider(CustomLLM):
         return _response(f"mock/{name}", text, prompt_tokens, len(text.split()), "stop")
 
     async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
-        """Same as :meth:`completion`."""
-        time.sleep(0)
-        return self.completion(model, messages, *args, **kwargs)
+        """Same as :meth:`completion`, in a worker thread (scripts may block, like a slow model)."""
+        return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
 
 
 def script(name: str, outputs: list[MockOutput] | Callable[[list[dict[str, Any]]], str]) -> None:

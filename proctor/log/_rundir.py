@@ -154,7 +154,7 @@ class RunDir:
         raise RunNotFound(f"{name!r} matches {len(matches)} runs; give the full directory name")
 
     @staticmethod
-    def list(root: Path) -> list[RunDir]:
+    def all(root: Path) -> list[RunDir]:
         """All runs under ``root``, oldest first."""
         return [RunDir(p.parent) for p in sorted(Path(root).glob("*/run.json"))]
 

@@ -155,7 +155,8 @@ def _add_batch(index: LiteratureIndex, docs: Sequence[Document], file: str, repo
             by_paper[d.paper_id] = next(paper_vecs)
             if d.paper_id in abstract_only:
                 vectors[abstract_only[d.paper_id]] = by_paper[d.paper_id]
-    rest = [i for i in range(len(ids)) if i not in set(abstract_only.values())]
+    reused = set(abstract_only.values())
+    rest = [i for i in range(len(ids)) if i not in reused]
     if rest:
         vectors[rest] = _embed(index, [texts[i] for i in rest], tick)
     if ids:

@@ -172,24 +172,29 @@ class BubblewrapSandbox(SandboxProvider):
             self.cgroup.kill_all()
 
     async def _run(self, request: ExecRequest) -> ExecResult:
+        cpu0 = None
         if self.cgroup is not None:
             self.cgroup.reset_peak()
+            cpu0 = self.cgroup.cpu_ns()
         outcome = await asyncio.to_thread(
             run_process, self.argv(request), env=request.env, cwd=str(self.workdir), stdin=request.stdin,
             timeout_s=request.timeout_s, output_limit=self.settings.output_limit_bytes,
             preexec=functools.partial(self._preexec, request.timeout_s), kill=self._kill,
         )
         peak = outcome.maxrss_bytes
+        cpu: float | None = None  # bwrap does not reap its pid-1 child, so rusage misses the command
         oom = False
         if self.cgroup is not None:
             await asyncio.to_thread(self.cgroup.kill_all)  # anything that outlived its parent
             peak = self.cgroup.peak_bytes() or peak
+            cpu1 = self.cgroup.cpu_ns()
+            cpu = (cpu1 - cpu0) / 1e9 if cpu0 is not None and cpu1 is not None else None
             oom = self.cgroup.oom_since_reset()
         return ExecResult(
             exit_code=outcome.exit_code, stdout=outcome.stdout.text(), stderr=outcome.stderr.text(),
             stdout_bytes=outcome.stdout.total, stderr_bytes=outcome.stderr.total,
             truncated=outcome.stdout.truncated or outcome.stderr.truncated, wall_s=outcome.wall_s,
-            cpu_s=outcome.cpu_s, peak_memory_mb=peak / 2**20, timed_out=outcome.timed_out,
+            cpu_s=cpu, peak_memory_mb=peak / 2**20, timed_out=outcome.timed_out,
             oom_killed=oom, killed=outcome.timed_out,
         )
 

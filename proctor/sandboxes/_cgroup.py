@@ -137,6 +137,7 @@ def make_cgroup(
 
 def _make_v1(name: str, memory_bytes: int, pids: int, cpus: float, root: Path) -> Cgroup:
     ctrls = ["memory", "pids"] + (["cpu"] if (root / "cpu" / "cpu.cfs_quota_us").exists() else [])
+    ctrls += ["cpuacct"] if (root / "cpuacct" / "cpuacct.usage").exists() else []
     dirs = {ctrl: root / ctrl / "proctor" / name for ctrl in ctrls}
     try:
         for d in dirs.values():

@@ -28,7 +28,7 @@ _TRIM = [
     "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/cache/apt/archives",
     "var/lib/apt/lists", "var/cache/debconf/templates.dat-old",
 ]
-_TRIM_SITE = ["torch/include", "torch/share/cmake", "torch/bin", "torch/test"]
+_TRIM_SITE = ["torch/include", "torch/share/cmake", "torch/test"]  # torch/bin holds torch_shm_manager
 
 
 def rootfs_dir(settings: SandboxSettings) -> Path:
@@ -39,7 +39,7 @@ def rootfs_dir(settings: SandboxSettings) -> Path:
 
 def rootfs_digest(settings: SandboxSettings) -> str:
     """Digest of everything that determines the rootfs's contents."""
-    body = json.dumps([settings.debian_suite, settings.debian_mirror, sorted(settings.python_packages), 1])
+    body = json.dumps([settings.debian_suite, settings.debian_mirror, sorted(settings.python_packages), 2])
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 

@@ -25,17 +25,17 @@ from proctor.retrieval._settings import RetrievalSettings
 from proctor.sandboxes._settings import SandboxSettings
 
 # The parsed TOML file for the Settings being built; set by ``load_settings``.
-file_layer: ContextVar[dict[str, Any]] = ContextVar("proctor_settings_file", default={})
+file_layer: ContextVar[dict[str, Any] | None] = ContextVar("proctor_settings_file", default=None)
 
 
 class _FileSource(PydanticBaseSettingsSource):
     """The already-parsed TOML file as a settings source."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return file_layer.get().get(field_name), field_name, False
+        return (file_layer.get() or {}).get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return dict(file_layer.get())
+        return dict(file_layer.get() or {})
 
 
 class Settings(BaseSettings):

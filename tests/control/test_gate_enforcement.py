@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 import proctor
-from proctor.control import Action, ApprovalError, ApprovedAction, ShellCommand, approve_harness, require_approved
+from proctor.control import (
+    Action,
+    ApprovalError,
+    ApprovedAction,
+    ShellCommand,
+    approve_harness,
+    require_approved,
+)
 
 PACKAGE = Path(proctor.__file__).parent
 ALLOWED = {PACKAGE / "control" / "_approval.py", PACKAGE / "control" / "_gate.py"}
