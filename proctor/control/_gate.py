@@ -141,11 +141,12 @@ class Gate:
 
         Steps:
             1. Return the cached decision when this action (same digest) was decided before.
-            2. Count the action for the audit budget; build the monitor's redacted view.
+            2. Build the monitor's redacted view.
             3. Run the protocol; a protocol failure is an ``escalate`` (fail closed).
             4. Hold anything on the critical-action list for a human, whatever the score.
             5. Log every verdict and the decision (events and the hash-chained audit log),
-               enqueue held actions, cache the decision, then mint the approval.
+               enqueue held actions, cache the decision (counting the action for the audit
+               budget), then mint the approval.
 
         Raises:
             ApprovalError: for a harness action (use :func:`approve_harness`).
@@ -159,7 +160,6 @@ class Gate:
         hit = self.cache.get(digest)
         if hit is not None:
             return self._outcome(action, hit[0], hit[1], cached=True)
-        self.queue.count_action()
         view = build_view(action, history, tool_output, max_items=self.control.history_items,
                           max_chars=self.control.max_render_chars)
         name, protocol = self.protocol_for(action.node)
@@ -202,23 +202,25 @@ class Gate:
 
     def _record(self, decision: ProtocolDecision, digest: str, item_id: str | None) -> None:
         action = decision.action
+        records: list[tuple[str, dict[str, Any]]] = []
         for i, verdict in enumerate(decision.verdicts):
             for part in verdict.flat():
                 emit(MonitorEvent(
                     monitor=part.monitor, score=part.score, parsed=part.parsed, reason="; ".join(part.reasons)[:2000],
                     action_id=action.id, action_digest=digest, node_type=action.node,
                     final=(i == 0 and part is verdict), monitor_digest=self.monitor_digest))
-            self.audit_log.append("monitor", {"action_digest": digest, "node_type": action.node, "index": i,
-                                              "verdict": verdict.model_dump(mode="json")})
+            records.append(("monitor", {"action_digest": digest, "node_type": action.node, "index": i,
+                                        "verdict": verdict.model_dump(mode="json")}))
         executed = decision.executed.digest() if decision.executed is not None else None
         emit(ProtocolDecisionEvent(
             protocol=decision.protocol, decision=decision.decision, action_id=action.id, action_digest=digest,
             executed_digest=executed, score=decision.score, reason=decision.reason, critical=decision.critical,
             queue_item=item_id))
-        self.audit_log.append("protocol_decision", {
+        records.append(("protocol_decision", {
             "action_digest": digest, "action_id": action.id, "node_type": action.node, "protocol": decision.protocol,
             "decision": decision.decision, "score": decision.score, "executed_digest": executed,
-            "reason": decision.reason, "critical": decision.critical, "queue_item": item_id})
+            "reason": decision.reason, "critical": decision.critical, "queue_item": item_id}))
+        self.audit_log.append_many(records)
 
     def _outcome(self, action: Action, decision: ProtocolDecision, item_id: str | None, *,
                  cached: bool) -> GateOutcome:

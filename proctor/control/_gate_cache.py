@@ -16,6 +16,7 @@ from proctor.log import utcnow
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS gate_cache (
   digest TEXT PRIMARY KEY, decision TEXT NOT NULL, item_id TEXT, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -40,8 +41,11 @@ class GateCache:
         return hit
 
     def put(self, digest: str, decision: ProtocolDecision, item_id: str | None) -> None:
-        """Store a decision (first one wins: a digest is decided once)."""
-        with connect(self.path, self.busy_timeout_ms, _SCHEMA, write=True) as db:
-            db.execute("INSERT OR IGNORE INTO gate_cache VALUES (?,?,?,?)",
-                       (digest, decision.model_dump_json(), item_id, utcnow().isoformat()))
+        """Store a decision (first one wins: a digest is decided once) and count the action
+        for the audit-budget counter."""
+        with connect(self.path, self.busy_timeout_ms, _SCHEMA, write=True, durable=False) as db:
+            cur = db.execute("INSERT OR IGNORE INTO gate_cache VALUES (?,?,?,?)",
+                             (digest, decision.model_dump_json(), item_id, utcnow().isoformat()))
+            if cur.rowcount == 1:
+                db.execute("INSERT INTO counters VALUES ('seen', 1) ON CONFLICT(name) DO UPDATE SET value=value+1")
         self._memory.setdefault(digest, (decision, item_id))

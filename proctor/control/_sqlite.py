@@ -13,8 +13,13 @@ class QueueUnavailable(RuntimeError):
 
 
 @contextmanager
-def connect(path: Path, busy_timeout_ms: int, schema: str, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+def connect(path: Path, busy_timeout_ms: int, schema: str, *, write: bool = False,
+            durable: bool = True) -> Iterator[sqlite3.Connection]:
     """A connection with WAL and a busy timeout; ``write`` opens an immediate transaction.
+
+    ``durable=False`` commits without an fsync (``synchronous=NORMAL``): safe against a killed
+    process, not against power loss. The gate uses it for its cache and counters only; held items
+    and decisions are always written durably.
 
     Raises:
         QueueUnavailable: when the file is locked past the timeout, corrupt, or cannot be opened.
@@ -28,6 +33,7 @@ def connect(path: Path, busy_timeout_ms: int, schema: str, *, write: bool = Fals
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         conn.executescript(schema)
         if write:
             conn.execute("BEGIN IMMEDIATE")
