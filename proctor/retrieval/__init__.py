@@ -21,7 +21,7 @@ from proctor.retrieval._embedder import Embedder, EmbedderUnavailable, embedder,
 from proctor.retrieval._events import RetrievalEvent
 from proctor.retrieval._fake import HashingEmbedder
 from proctor.retrieval._index import IndexEmpty, IndexStats, LiteratureIndex
-from proctor.retrieval._ingest import IngestReport, ingest
+from proctor.retrieval._ingest import IngestReport, add_documents, ingest
 from proctor.retrieval._lock import IndexLocked
 from proctor.retrieval._novelty import acheck_novelty, check_novelty, near_duplicates
 from proctor.retrieval._search import search, search_many
@@ -67,6 +67,7 @@ __all__ = [
     "Skip",
     "VectorStore",
     "acheck_novelty",
+    "add_documents",
     "build_default_index",
     "check_novelty",
     "chunk_text",

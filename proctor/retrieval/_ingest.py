@@ -236,3 +236,31 @@ def ingest(
     emit(RetrievalEvent(action="ingest", index=index.name, chunks=report.chunks,
                         skipped=len(report.skipped), seconds=report.seconds))
     return report
+
+
+def add_documents(
+    index: LiteratureIndex,
+    docs: Iterable[Document],
+    *,
+    file: str = "<memory>",
+    show_progress: bool = False,
+    console: Console | None = None,
+) -> IngestReport:
+    """Add documents built in code (benchmarks, generated corpora); no manifest entry is written.
+
+    Raises:
+        IndexLocked: when another process is writing to the index.
+    """
+    report = IngestReport()
+    started = time.perf_counter()
+    lock = writer_lock(index.index_dir, index.settings.lock_timeout_s) if index.index_dir else nullcontext()
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed:,.0f} chunks"), _RateColumn(),
+                        console=console, disable=not show_progress)
+    with lock, progress:
+        task = progress.add_task("indexing", total=None)
+        seen: set[str] = set()
+        for batch in _batches(iter(docs), BATCH_CHARS):
+            _add_batch(index, batch, file, report, seen, lambda n: progress.advance(task, n))
+    report.seconds = time.perf_counter() - started
+    return report

@@ -33,7 +33,7 @@ def test_known_idea_is_flagged_with_its_paper(filled: LiteratureIndex, tmp_path:
     log = EventLog(tmp_path / "events.jsonl")
     with use_log(log):
         ev = check_novelty(filled, idea, ["backdoor defense for SSL", "trigger search"])
-    assert ev.signal.likely_known and ev.signal.max_similarity > 0.99
+    assert ev.signal.likely_known and ev.signal.max_similarity > 0.85  # vector of title + abstract
     assert ev.signal.closest is not None and ev.signal.closest.passage.paper_id == "p3"
     assert ev.signal.nearest_papers[0].paper_id == "p3"
     assert ev.queries[0] == idea and len(ev.queries) == 3

@@ -1,0 +1,188 @@
+"""Retrieval benchmarks: ingest throughput, query latency, and Recall@10 on ICLR 2022 papers.
+
+Figures printed:
+1. Abstracts: ingest throughput (chunks/s) on a sample of the 18k-abstract corpus; query latency
+   p50/p95 over the default index (all abstracts) when it is built, else over the sample.
+2. ICLR 2022: each paper's abstract is cut out of its text; the bodies are indexed; each abstract is
+   a query. Recall@10 = the right paper among the top 10 distinct papers, for ``paper`` (paper vectors
+   only; bodies have no abstract, so a paper vector is the mean of its paragraph vectors),
+   ``paragraph`` and ``two_stage``. Also ingest throughput and latency on that index.
+3. Scale: store-side query latency at all ~65k paragraphs of the 500 papers, embedded with a
+   384-wide hashing embedder (the store sees the same shapes as MiniLM), plus MiniLM's query time.
+
+Usage: ``python bench/retrieval.py --quick`` (60 papers, first 15 paragraphs each, 500 abstracts),
+or ``--papers N --max-chunks M --abstracts K``; ``--papers 0`` means all 500.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import statistics
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from proctor.retrieval import (
+    Document,
+    HashingEmbedder,
+    LiteratureIndex,
+    RetrievalSettings,
+    add_documents,
+    chunk_text,
+    default_index_ready,
+    search_many,
+)
+from proctor.retrieval._chunking import ChunkerConfig
+from proctor.retrieval._sources import guess_title, split_abstract
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+ABSTRACTS = SHARED / "abstracts" / "ml-venues-2020-2024.jsonl.gz"
+PAPERS = SHARED / "iclr2022-review-bench" / "papers.tar.gz"
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile, in milliseconds."""
+    return float(np.percentile(np.asarray(values) * 1000, q))
+
+
+def latency(fn: Callable[[str], object], queries: list[str]) -> tuple[float, float]:
+    """p50 and p95 of ``fn(query)`` in ms (one warm-up call first)."""
+    fn(queries[0])
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        fn(q)
+        times.append(time.perf_counter() - t)
+    return pct(times, 50), pct(times, 95)
+
+
+def load_papers(n: int, max_chunks: int, chunker: ChunkerConfig) -> tuple[list[Document], dict[str, str]]:
+    """ICLR bodies with abstracts removed (cut after ``max_chunks`` paragraphs), and the abstracts."""
+    docs, abstracts = [], {}
+    with tarfile.open(PAPERS) as tar:
+        members = sorted((m for m in tar.getmembers() if m.isfile() and m.name.endswith(".txt")),
+                         key=lambda m: m.name)
+        for m in members:
+            fh = tar.extractfile(m)
+            text = fh.read().decode("utf-8", errors="replace") if fh else ""
+            abstract, body = split_abstract(text)
+            if len(abstract) < 200:
+                continue
+            if max_chunks:
+                chunks = chunk_text(body, chunker)
+                if len(chunks) > max_chunks:
+                    body = body[: chunks[max_chunks - 1].end]
+            pid = Path(m.name).stem
+            docs.append(Document(paper_id=pid, title=guess_title(text), text=body, source=m.name))
+            abstracts[pid] = abstract
+            if n and len(docs) >= n:
+                break
+    return docs, abstracts
+
+
+def bench_abstracts(settings: RetrievalSettings, n: int, workdir: Path) -> None:
+    """Section 1."""
+    records = [json.loads(line) for line in gzip.open(ABSTRACTS, "rt")]
+    sample = random.Random(0).sample(records, n)
+    docs = [Document(paper_id=f"{r['id']}-{i}", title=r["title"], abstract=r["abstract"], text=r["abstract"],
+                     source="bench", year=r.get("year"), venue=r.get("conference") or "")
+            for i, r in enumerate(sample)]
+    index = LiteratureIndex(settings, index_dir=workdir / "abstracts")
+    report = add_documents(index, docs)
+    print(f"[abstracts] ingest: {report.chunks} chunks from a sample of {n} of {len(records)} abstracts "
+          f"in {report.seconds:.1f}s = {report.chunks_per_s:.1f} chunks/s ({index.embedder.identity})")
+    default = LiteratureIndex(settings)
+    target, what = (default, f"the default index ({default.papers.count()} papers)") \
+        if default_index_ready(default) else (index, f"the {n}-abstract sample (default index not built)")
+    queries = [r["title"] for r in random.Random(1).sample(records, 50)]
+    for mode in ("two_stage", "paragraph", "paper"):
+        p50, p95 = latency(lambda q, m=mode: search_many(target, [q], mode=m), queries)  # type: ignore[misc]
+        print(f"[abstracts] query latency over {what}, {mode}: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+              f"(50 title queries, embedding included)")
+
+
+def bench_iclr(settings: RetrievalSettings, n: int, max_chunks: int, workdir: Path) -> None:
+    """Section 2."""
+    index = LiteratureIndex(settings, index_dir=workdir / "iclr")
+    docs, abstracts = load_papers(n, max_chunks, index.chunker)
+    report = add_documents(index, docs)
+    print(f"[iclr] ingest: {len(docs)} papers (abstracts removed, "
+          f"{'first ' + str(max_chunks) + ' paragraphs each' if max_chunks else 'full bodies'}), "
+          f"{report.chunks} chunks in {report.seconds:.1f}s = {report.chunks_per_s:.1f} chunks/s")
+    ids = list(abstracts)
+    queries = [abstracts[i] for i in ids]
+    for mode in ("paper", "paragraph", "two_stage"):
+        t = time.perf_counter()
+        results = search_many(index, queries, mode=mode, k=10)  # type: ignore[arg-type]
+        took = (time.perf_counter() - t) / len(queries)
+        hits = sum(pid in {h.passage.paper_id for h in res} for pid, res in zip(ids, results, strict=True))
+        print(f"[iclr] Recall@10 {mode:>9}: {hits / len(ids):.3f} ({hits}/{len(ids)} abstracts as queries; "
+              f"{took * 1000:.0f} ms/query incl. embedding)")
+    for mode in ("two_stage", "paragraph"):
+        p50, p95 = latency(lambda q, m=mode: search_many(index, [q], mode=m), [d.title for d in docs][:50])  # type: ignore[misc]
+        print(f"[iclr] query latency over {index.chunks.count()} paragraphs, {mode}: "
+              f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+
+
+def bench_scale(settings: RetrievalSettings, workdir: Path) -> None:
+    """Section 3."""
+    chunker = ChunkerConfig(settings.chunk_min_chars, settings.chunk_max_chars, tuple(settings.skip_sections))
+    docs, _ = load_papers(0, 0, chunker)
+    index = LiteratureIndex(settings, embedder=HashingEmbedder(384), index_dir=workdir / "scale")
+    report = add_documents(index, docs)
+    print(f"[scale] {report.chunks} paragraphs of {len(docs)} papers stored in {report.seconds:.1f}s "
+          f"({report.chunks_per_s:.0f} chunks/s with the hashing embedder: store + chunking cost)")
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((50, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    for name, fn in (("paragraph", lambda v: index.chunks.query(v, 30)),
+                     ("paper", lambda v: index.papers.query(v, 20)),
+                     ("in-20-papers", lambda v: index.chunks.query(
+                         v, 30, where={"paper_id": {"$in": [d.paper_id for d in docs[:20]]}}))):
+        times = []
+        for v in vectors:
+            t = time.perf_counter()
+            fn(v)
+            times.append(time.perf_counter() - t)
+        print(f"[scale] store query {name} at {index.chunks.count()} paragraphs: "
+              f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms")
+
+
+def main() -> None:
+    """Parse options and run the sections."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="60 papers x 15 paragraphs, 500 abstracts")
+    ap.add_argument("--papers", type=int, default=0, help="ICLR papers to index (0 = all 500)")
+    ap.add_argument("--max-chunks", type=int, default=0, help="paragraphs kept per paper (0 = all)")
+    ap.add_argument("--abstracts", type=int, default=2000, help="abstracts in the ingest sample")
+    ap.add_argument("--embedder", default="minilm")
+    ap.add_argument("--skip", nargs="*", default=[], choices=["abstracts", "iclr", "scale"])
+    args = ap.parse_args()
+    if args.quick:
+        args.papers, args.max_chunks, args.abstracts = args.papers or 60, args.max_chunks or 15, 500
+    if not PAPERS.exists():
+        raise SystemExit(f"shared data not found at {SHARED}")
+    settings = RetrievalSettings(embedder=args.embedder, max_per_paper=1)
+    print(f"settings: embedder={args.embedder} chunk {settings.chunk_min_chars}-{settings.chunk_max_chars} chars, "
+          f"top_papers={settings.top_papers}, paper_weight={settings.paper_weight}, max_per_paper=1")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="proctor-bench-") as tmp:
+        work = Path(tmp)
+        if "abstracts" not in args.skip:
+            bench_abstracts(settings, args.abstracts, work)
+        if "iclr" not in args.skip:
+            bench_iclr(settings, args.papers, args.max_chunks, work)
+        if "scale" not in args.skip:
+            bench_scale(settings, work)
+    print(f"total {statistics.fmean([time.perf_counter() - started]):.0f}s")
+
+
+if __name__ == "__main__":
+    main()

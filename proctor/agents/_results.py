@@ -1,0 +1,101 @@
+"""Experiment results as tables: every number in a paper is computed here from results files.
+
+Runs are named ``run_<i>`` (``run_0`` the harness baseline); seeds of one configuration are
+aggregated to mean and standard deviation. Each cell keeps the runs it came from, so a number in
+the paper can be traced to the run directories that produced it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Cell(BaseModel):
+    """One aggregated metric value."""
+
+    mean: float
+    std: float = 0.0
+    n: int = 1
+    runs: list[str] = Field(default_factory=list)
+
+    def fmt(self, digits: int = 4) -> str:
+        """``mean ± std`` (or the mean alone for a single run)."""
+        if self.n > 1:
+            return f"{self.mean:.{digits}f} ± {self.std:.{digits}f}"
+        return f"{self.mean:.{digits}f}"
+
+
+class ResultsTable(BaseModel):
+    """Metrics per (condition, dataset, metric)."""
+
+    conditions: list[str]
+    rows: dict[str, dict[str, dict[str, Cell]]] = Field(
+        default_factory=dict, description="condition -> dataset -> metric -> cell")
+
+    def datasets(self) -> list[str]:
+        """Datasets that appear in any condition."""
+        return sorted({d for by_ds in self.rows.values() for d in by_ds})
+
+    def metrics(self, dataset: str) -> list[str]:
+        """Metrics reported for ``dataset``."""
+        return sorted({m for by_ds in self.rows.values() for m in by_ds.get(dataset, {})})
+
+    def values(self, digits: int = 4) -> set[str]:
+        """Every number as it is printed in the paper (for the claim check)."""
+        out: set[str] = set()
+        for by_ds in self.rows.values():
+            for by_metric in by_ds.values():
+                for cell in by_metric.values():
+                    out.update({f"{cell.mean:.{digits}f}", f"{cell.std:.{digits}f}"})
+        return out
+
+    def numbers(self) -> list[float]:
+        """Every mean and std, unrounded."""
+        nums: list[float] = []
+        for by_ds in self.rows.values():
+            for by_metric in by_ds.values():
+                for cell in by_metric.values():
+                    nums.extend([cell.mean, cell.std])
+        return nums
+
+    def to_markdown(self, digits: int = 4) -> str:
+        """One Markdown table per dataset: conditions as rows, metrics as columns."""
+        parts = []
+        for dataset in self.datasets():
+            metrics = self.metrics(dataset)
+            lines = [f"**{dataset}**", "", "| condition | " + " | ".join(metrics) + " |",
+                     "|---|" + "---|" * len(metrics)]
+            for cond in self.conditions:
+                cells = self.rows.get(cond, {}).get(dataset, {})
+                lines.append(f"| {cond} | " + " | ".join(
+                    cells[m].fmt(digits) if m in cells else "–" for m in metrics) + " |")
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+
+
+def aggregate(results: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]]) -> ResultsTable:
+    """Aggregate ``{condition: {"runs": [(run_name, final_info), ...]}}`` into a table.
+
+    ``final_info`` has the AI Scientist shape ``{dataset: {"means": {metric: value}}}``.
+    Non-finite values are dropped (and so never reach the paper).
+    """
+    table = ResultsTable(conditions=list(results))
+    for cond, spec in results.items():
+        samples: dict[str, dict[str, list[tuple[str, float]]]] = {}
+        for run_name, info in spec["runs"]:
+            for dataset, block in info.items():
+                for metric, value in (block.get("means") or {}).items():
+                    if isinstance(value, (int, float)) and math.isfinite(value):
+                        samples.setdefault(dataset, {}).setdefault(metric, []).append((run_name, float(value)))
+        table.rows[cond] = {
+            ds: {m: Cell(mean=statistics.fmean(v for _, v in vals),
+                         std=statistics.stdev([v for _, v in vals]) if len(vals) > 1 else 0.0,
+                         n=len(vals), runs=[r for r, _ in vals])
+                 for m, vals in by_metric.items()}
+            for ds, by_metric in samples.items()
+        }
+    return table

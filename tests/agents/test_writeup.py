@@ -1,0 +1,53 @@
+"""Write-up: numbers come from results; the claim check flags unsupported numbers; TeX is escaped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from proctor.agents._claims import check_claims
+from proctor.agents._results import aggregate
+from proctor.agents._writeup import PaperProse, Reference, bibtex, tex_escape, write_paper
+
+
+def _table():  # type: ignore[no-untyped-def]
+    return aggregate({
+        "baseline": {"runs": [("run_0", {"digits": {"means": {"acc": 0.9312, "loss": float("nan")}}})]},
+        "idea": {"runs": [("run_1", {"digits": {"means": {"acc": 0.95}}}),
+                          ("run_2", {"digits": {"means": {"acc": 0.96}}})]},
+    })
+
+
+def test_aggregate_means_stds_and_provenance() -> None:
+    table = _table()
+    cell = table.rows["idea"]["digits"]["acc"]
+    assert cell.n == 2 and abs(cell.mean - 0.955) < 1e-12 and cell.runs == ["run_1", "run_2"]
+    assert "loss" not in table.rows["baseline"]["digits"]  # NaN never reaches the paper
+    assert "| idea | 0.9550 ± 0.0071 |" in table.to_markdown()
+
+
+def test_claim_check_matches_at_the_precision_written() -> None:
+    support = _table().numbers()
+    text = {"r": "Accuracy rose from 93.1% to 0.955 (0.96 best) over 5 seeds in 2024, not 0.97 or 81.5%."}
+    flagged = [c.number for c in check_claims(text, support)]
+    assert flagged == ["0.97", "81.5%"]
+
+
+def test_paper_renders_every_format_and_flags(tmp_path: Path) -> None:
+    prose = PaperProse(title="Warmup & {braces}", abstract="We study $x$ warmup." * 2,
+                       introduction="A claim of 0.42 accuracy appears here.", method="method " * 5,
+                       results_discussion="The idea reaches 0.955 on digits.", conclusion="It is fine.")
+    ref = Reference(key="attention2017", title="Attention Is All You Need", authors="Vaswani et al.", year=2017)
+    paper = write_paper(tmp_path, prose=prose, table=_table(), figures=[{"path": "acc.png", "caption": "acc"}],
+                        references=[ref], run_id="r1", support=[])
+    assert [c.number for c in paper.unsupported] == ["0.42"]
+    md = (tmp_path / "paper.md").read_text()
+    assert "0.9550 ± 0.0071" in md and "Claim check" in md and "Vaswani" in md
+    assert "<table>" in (tmp_path / "paper.html").read_text()
+    tex = (tmp_path / "paper.tex").read_text()
+    assert r"Warmup \& \{braces\}" in tex and r"\$x\$" in tex and r"\cite{attention2017}" in tex
+    assert "@inproceedings{attention2017" in (tmp_path / "references.bib").read_text()
+
+
+def test_tex_escape_neutralises_macros() -> None:
+    assert tex_escape(r"\input{/etc/passwd}") == r"\textbackslash{}input\{/etc/passwd\}"
+    assert "title = {A\\_B}" in bibtex([Reference(key="k", title="A_B")])
