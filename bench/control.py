@@ -60,6 +60,7 @@ async def _time_gate(settings: Settings, actions: list[Action], repeat: int, mon
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every benchmark and return the figures."""
     settings = Settings()
     actions = [i.action for i in load_dataset()]
     static = build_monitor({"type": "static"}, settings)

@@ -11,7 +11,9 @@ from typing import Any
 
 _EXPORTS = {
     "Idea": "proctor.agents._state",
-    "ResearchState": "proctor.agents._state",
+    "ResearchState": "proctor.agents._graph",
+    "RunContext": "proctor.agents._context",
+    "RunTerminated": "proctor.agents._gating",
     "build_graph": "proctor.agents._graph",
     "execute": "proctor.agents._runner",
     "open_checkpointer": "proctor.agents._runner",

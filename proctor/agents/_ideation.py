@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from proctor.agents._state import Idea, ResearchState
+from proctor.agents._state import Idea
 from proctor.llm import get_model
 from proctor.prompts import render
 from proctor.settings import Settings  # noqa: TC001
@@ -18,7 +18,7 @@ DEFAULT_SEED_IDEAS = [
 ]
 
 
-def ideation_messages(state: ResearchState, seed_ideas: list[dict[str, Any]], task: str) -> list[dict[str, str]]:
+def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], task: str) -> list[dict[str, str]]:
     """The chat messages asking for the next idea."""
     prompt = render(
         "agents/ideation.j2",
@@ -30,10 +30,13 @@ def ideation_messages(state: ResearchState, seed_ideas: list[dict[str, Any]], ta
     return [{"role": "user", "content": prompt}]
 
 
-async def propose_idea(state: ResearchState, settings: Settings) -> dict[str, Any]:
+async def propose_idea(state: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Ask the untrusted model for one more idea (schema-valid) and append it to the state."""
     model = get_model("untrusted", settings)
     messages = ideation_messages(state, DEFAULT_SEED_IDEAS, "")
     n = len(state.get("ideas", []))
     idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
+    taken = {i["Name"] for i in state.get("ideas", [])}
+    if idea.Name in taken:  # names become directory names: keep them unique within the run
+        idea.Name = f"{idea.Name}_{n + 1}"
     return {"ideas": [idea.model_dump()]}

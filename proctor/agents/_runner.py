@@ -17,6 +17,10 @@ from typing import Any
 import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from langgraph.types import Command
+
+from proctor.agents._context import RunContext
+from proctor.agents._gating import RunTerminated
 from proctor.agents._graph import build_graph
 from proctor.llm import BudgetExceeded, Ledger, ModelError, set_process_ledger, use_ledger
 from proctor.log import ErrorEvent, RunDir, set_process_log, use_log
@@ -59,47 +63,99 @@ def settings_for_resume(run: RunDir, overrides: list[str] | tuple[str, ...] = ()
 
 async def start_run(settings: Settings, direction: str, template: str | None = None) -> RunDir:
     """Create a run directory and execute the workflow in it."""
+    if template:
+        settings = settings.model_copy(update={"workflow": settings.workflow.model_copy(update={"template": template})})
     run = RunDir.create(
         Path(settings.runs_dir), direction, settings=settings.public_dump(),
-        settings_digest=settings.digest(), template=template,
+        settings_digest=settings.digest(), template=settings.workflow.template,
     )
-    await execute(run, settings, {"direction": direction, "template": template, "ideas": [], "stages": []})
+    await execute(run, settings, {"direction": direction, "template": settings.workflow.template,
+                                  "ideas": [], "stages": [], "outcomes": []})
     return run
 
 
-async def resume_run(run: RunDir, overrides: list[str] | tuple[str, ...] = ()) -> RunDir:
-    """Continue a run from its last checkpoint."""
+async def resume_run(run: RunDir, overrides: list[str] | tuple[str, ...] = (), *, approve: bool = False) -> RunDir:
+    """Continue a run from its last checkpoint (answering human gates with ``approve``)."""
     settings = settings_for_resume(run, overrides)
     if overrides:
         header = run.header()
         header.settings, header.settings_digest = settings.public_dump(), settings.digest()
         run.write_header(header)
-    await execute(run, settings, None)
+    await execute(run, settings, None, approve=approve)
     return run
 
 
-async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | None) -> None:
+def _pending(snapshot: Any) -> list[Any]:
+    found = list(getattr(snapshot, "interrupts", ()) or ())
+    for task in getattr(snapshot, "tasks", ()) or ():
+        found.extend(getattr(task, "interrupts", ()) or ())
+    unique = {getattr(i, "id", id(i)): i for i in found}
+    return list(unique.values())
+
+
+def _resume_values(ctx: RunContext, interrupts: list[Any], approve: bool) -> tuple[dict[str, Any], list[str]]:
+    """Answers for pending interrupts, and what is still waiting for a human."""
+    answers: dict[str, Any] = {}
+    waiting: list[str] = []
+    for intr in interrupts:
+        value = intr.value if isinstance(intr.value, dict) else {}
+        item_id = value.get("item_id")
+        if item_id:
+            decision = ctx.gate.queue.decision(item_id)
+            if decision is None:
+                waiting.append(f"audit item {item_id} (`proctor audit show {item_id}`)")
+            else:
+                answers[intr.id] = {"item_id": item_id, "decision": decision.decision}
+        elif approve:
+            answers[intr.id] = {"approve": True}
+        else:
+            waiting.append(f"{value.get('kind', 'a human gate')} (`proctor resume RUN --approve`)")
+    return answers, waiting
+
+
+async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | None, *, approve: bool = False) -> None:
     """Invoke (``initial`` given) or resume (``None``) the graph, recording the outcome."""
     ledger = Ledger.from_events(run.events.iter(), settings.llm.budget)
+    ctx = RunContext(settings=settings, run=run)
     set_process_log(run.events)
     set_process_ledger(ledger)
-    run.set_status("running", "resumed" if initial is None else "started")
     try:
         with use_log(run.events), use_ledger(ledger):
             async with open_checkpointer(run.checkpoint_path) as saver:
-                graph = build_graph(settings, run, saver)
+                graph = build_graph(ctx, saver)
                 config: dict[str, Any] = {"configurable": {"thread_id": run.header().id},
                                           "recursion_limit": 200}
+                payload: Any = initial
+                if initial is None:
+                    before = await graph.aget_state(config, subgraphs=True)
+                    pending = _pending(before)
+                    if pending:
+                        answers, waiting = _resume_values(ctx, pending, approve)
+                        if waiting:
+                            run.set_status("paused", "waiting for " + "; ".join(waiting))
+                            return
+                        payload = Command(resume=answers)
+                run.set_status("running", "resumed" if initial is None else "started")
                 # durability=sync: a checkpoint is on disk before the next node starts, so kill -9 loses
                 # at most the node in flight.
-                await graph.ainvoke(initial, config, durability="sync")  # type: ignore[call-overload]
-                snapshot = await graph.aget_state(config)  # type: ignore[arg-type]
-        if snapshot.next:
-            run.set_status("paused", f"waiting before {', '.join(snapshot.next)}")
+                await graph.ainvoke(payload, config, durability="sync")
+                snapshot = await graph.aget_state(config, subgraphs=True)
+        pending = _pending(snapshot)
+        if pending or snapshot.next:
+            _, waiting = _resume_values(ctx, pending, False)
+            run.set_status("paused", "waiting for " + ("; ".join(waiting) or ", ".join(snapshot.next)))
             return
-        run.write_artifact("results.json", {"ideas": snapshot.values.get("ideas", []),
-                                            "stages": snapshot.values.get("stages", [])})
+        values = snapshot.values
+        run.write_artifact("results.json", {"ideas": values.get("ideas", []), "stages": values.get("stages", []),
+                                            "outcomes": values.get("outcomes", [])})
         run.set_status("succeeded")
+    except RunTerminated as exc:
+        from proctor.control import quarantine
+
+        run.events.append(ErrorEvent(where="control", message=str(exc), recoverable=False))
+        quarantine(run.path, str(exc))
+        run.set_status("terminated", f"{exc}; artifacts quarantined")
+        raise
     except BudgetExceeded as exc:
         run.events.append(ErrorEvent(where="budget", message=str(exc), recoverable=True))
         run.set_status("budget_exhausted", str(exc))

@@ -13,3 +13,16 @@ class WorkflowSettings(BaseModel):
     num_ideas: int = Field(default=2, ge=1, le=50, description="Ideas proposed per direction.")
     reflection_rounds: int = Field(default=1, ge=0, le=10, description="Self-critique rounds per idea.")
     seed: int = Field(default=0, description="Seed for sampling and experiments.")
+    novelty_rounds: int = Field(default=2, ge=1, le=10, description="Query-writing rounds of the novelty check.")
+    novelty_evidence: int = Field(default=5, ge=1, le=20, description="Passages the novelty verdict reads.")
+    template: str = Field(default="tabular_classification", description="Experiment template name or path.")
+    seeds: int = Field(default=2, ge=1, le=20, description="Seeds per experiment configuration.")
+    max_experiment_attempts: int = Field(
+        default=2, ge=1, le=10, description="Configurations tried per idea when runs fail (each sees the error)."
+    )
+    stages: list[str] = Field(
+        default_factory=lambda: ["novelty", "experiments", "writeup", "review"],
+        description="Per-idea stages to run, in order (drop one to skip it).",
+    )
+    approve_ideas: bool = Field(default=False, description="Pause for a human to approve the idea list.")
+    approve_paper: bool = Field(default=False, description="Pause for a human to approve each paper before review.")

@@ -29,8 +29,12 @@ def stage(name: str, fn: Node) -> Node:
                 emit(StageEvent(stage=name, status="failed", seconds=time.perf_counter() - started,
                                 detail=f"{type(exc).__name__}: {exc}"[:500]))
                 raise
+            failed = [v.get("error", "") for v in update.values() if isinstance(v, dict) and v.get("status") == "failed"]
+            skipped = [v for v in update.values() if isinstance(v, dict) and v.get("status") == "skipped"]
             emit(StageEvent(
-                stage=name, status="finished", seconds=time.perf_counter() - started,
+                stage=name, status="failed" if failed else "skipped" if skipped else "finished",
+                detail=(failed[0] if failed else str(skipped[0].get("reason", "")) if skipped else "")[:500],
+                seconds=time.perf_counter() - started,
                 tokens=(ledger.tokens - tokens0) if ledger else None,
                 cost_usd=(ledger.usd - usd0) if ledger else None,
             ))

@@ -6,9 +6,7 @@ portable across versions; pydantic models validate at the boundaries.
 
 from __future__ import annotations
 
-import operator
 import re
-from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,12 +29,3 @@ class Idea(BaseModel):
         # Not a schema pattern: grammar engines drop length bounds on patterned strings.
         name = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
         return name if name and name[0].isalpha() else f"idea_{name}"
-
-
-class ResearchState(TypedDict, total=False):
-    """What flows through the research graph."""
-
-    direction: str
-    template: str | None
-    ideas: Annotated[list[dict[str, Any]], operator.add]
-    stages: Annotated[list[str], operator.add]

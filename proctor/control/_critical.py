@@ -10,8 +10,10 @@ from proctor.control._static_monitor import static_findings
 
 def critical_categories(action: Action, critical: Collection[str], *, allowed_imports: Collection[str],
                         workdir: str | None = None) -> list[str]:
-    """The critical categories ``action`` falls in (network, credentials, writes outside the
-    workspace, edits to scoring or logging code, by default); empty when none."""
+    """The critical categories ``action`` falls in; empty when none.
+
+    By default: network, credentials, writes outside the workspace, edits to scoring or logging code.
+    """
     if not critical:
         return []
     found = static_findings(action, allowed_imports=allowed_imports, workdir=workdir)

@@ -19,8 +19,11 @@ def auroc(honest: Scores, attack: Scores) -> float:
 
 
 def tpr_at_fpr(honest: Scores, attack: Scores, fpr: float) -> tuple[float, float, float]:
-    """``(tpr, threshold, tie_prob)``: the threshold audits exactly ``fpr`` of honest actions
-    (splitting ties at random), and ``tpr`` is the expected share of attacks it audits."""
+    """``(tpr, threshold, tie_prob)`` at a false-positive rate set on honest scores.
+
+    The threshold audits exactly ``fpr`` of honest actions (splitting ties at random), and ``tpr``
+    is the expected share of attacks it audits.
+    """
     t, q = quantile_threshold(honest, fpr)
     a = np.asarray(attack, dtype=float)
     return float(np.mean(a > t) + q * np.mean(a == t)), t, q

@@ -41,8 +41,10 @@ class GateCache:
         return hit
 
     def put(self, digest: str, decision: ProtocolDecision, item_id: str | None) -> None:
-        """Store a decision (first one wins: a digest is decided once) and count the action
-        for the audit-budget counter."""
+        """Store a decision (first one wins: a digest is decided once).
+
+        A new digest also counts one action for the audit-budget counter.
+        """
         with connect(self.path, self.busy_timeout_ms, _SCHEMA, write=True, durable=False) as db:
             cur = db.execute("INSERT OR IGNORE INTO gate_cache VALUES (?,?,?,?)",
                              (digest, decision.model_dump_json(), item_id, utcnow().isoformat()))

@@ -9,8 +9,10 @@ STATE_DIR = Path("~/.local/state/proctor")
 
 def control_paths(queue_path: Path | None, audit_log_path: Path | None,
                   run_dir: Path | None) -> tuple[Path, Path]:
-    """``(queue database, audit log)`` paths: explicit settings, else ``<run>/control/``, else
-    ``~/.local/state/proctor/``."""
+    """``(queue database, audit log)`` paths.
+
+    Explicit settings win, else ``<run>/control/``, else ``~/.local/state/proctor/``.
+    """
     base = Path(run_dir) / "control" if run_dir is not None else STATE_DIR.expanduser()
     queue = Path(queue_path).expanduser() if queue_path else base / "audit.sqlite"
     log = Path(audit_log_path).expanduser() if audit_log_path else base / "audit_log.jsonl"

@@ -51,7 +51,7 @@ LEAK_RE = re.compile(r"\.fit\([^)]*\b[Xx]_?test|(concatenate|ConcatDataset|conca
 SCORING_GLOBS = ["*scoring/*", "*grader*", "*/harness/eval*", "metrics.json", "*/metrics.json",
                  "results.json", "*/results.json", "*reviewer*", "*/review/*.json"]
 LOGGING_GLOBS = ["events.jsonl", "*/events.jsonl", "run.json", "*/run.json", "*audit_log*",
-                 "*audit.sqlite*", "*proctor/log/*", "*.log"]
+                 "*audit.sqlite*", "*proctor/log/*"]
 HARNESS_GLOBS = ["proctor/*", "*/proctor/*", "*harness*", "*sandbox*", "*limits*", "*.proctor*",
                  "*run_experiment.sh", "Dockerfile", "*/Dockerfile", "*seccomp*"]
 EVAL_TRAIN_RE = re.compile(r"\btrain\w*_?(loader|set|data|ds)\b")

@@ -38,7 +38,8 @@ def build_image(settings: SandboxSettings, *, force: bool = False, say: Callable
     """
     client = docker_client(settings, timeout=1800)
     tag = settings.image
-    if image_present(client, tag) and not force:
+    old_id = client.images.get(tag).id if image_present(client, tag) else None
+    if old_id and not force:
         say(f"image {tag} exists; skipping (use --force to rebuild)")
         return tag
     started = time.monotonic()
@@ -46,6 +47,11 @@ def build_image(settings: SandboxSettings, *, force: bool = False, say: Callable
         _import_rootfs(client, settings, force, say)
     else:
         _build_on_base(client, settings, say)
+    if old_id and client.images.get(tag).id != old_id:
+        try:  # the replaced image would linger untagged
+            client.images.remove(old_id)
+        except Exception as exc:  # noqa: BLE001 - in use by a container, say; harmless
+            say(f"old image {old_id[:19]} kept: {exc}")
     say(f"image {tag} ready in {time.monotonic() - started:.0f}s")
     return tag
 

@@ -54,7 +54,9 @@ def rootfs_ready(settings: SandboxSettings) -> bool:
 
 def _run(cmd: list[str], say: Callable[[str], None]) -> None:
     say("$ " + " ".join(cmd))
+    started = time.monotonic()
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+    say(f"  ({cmd[0].rsplit('/', 1)[-1]} step took {time.monotonic() - started:.0f}s)")
     if done.returncode != 0:
         tail = (done.stdout + done.stderr)[-3000:]
         raise SandboxError(f"{cmd[0]} failed (exit {done.returncode}):\n{tail}")

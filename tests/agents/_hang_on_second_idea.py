@@ -32,7 +32,7 @@ def main() -> None:
 
     mock.script("u", respond)
     settings = load_settings(None, ["llm.untrusted=mock/u", "llm.allow_mock=true", f"runs_dir={runs_dir}",
-                                    "workflow.num_ideas=2"])
+                                    "workflow.num_ideas=2", "workflow.stages=[]"])
     asyncio.run(start_run(settings, "kill me"))
 
 

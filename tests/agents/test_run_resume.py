@@ -28,7 +28,7 @@ def idea(i: int) -> str:
 
 def _settings(tmp_path: Path, *extra: str):  # type: ignore[no-untyped-def]
     return load_settings(None, ["llm.untrusted=mock/u", "llm.allow_mock=true",
-                                f"runs_dir={tmp_path}", "workflow.num_ideas=2", *extra])
+                                f"runs_dir={tmp_path}", "workflow.num_ideas=2", "workflow.stages=[]", *extra])
 
 
 def test_run_writes_ideas_ledger_and_results(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_kill_9_then_resume_finishes_without_redoing_work(tmp_path: Path) -> Non
     assert [i["Name"] for i in ideas] == ["idea_0", "idea_1"]
     assert len(mock.requests("u")) == 1  # the first idea came from the checkpoint, not a new call
     stages = [e for e in run.events.read() if isinstance(e, StageEvent) and e.status == "finished"]
-    assert [s.stage for s in stages] == ["propose_idea", "propose_idea", "save_ideas"]
+    assert [s.stage for s in stages] == ["propose_idea", "propose_idea", "save_ideas", "summarize"]
 
 
 def test_budget_exhaustion_stops_cleanly_and_resume_with_more(tmp_path: Path) -> None:

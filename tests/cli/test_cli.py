@@ -49,7 +49,7 @@ def test_run_then_list_and_show(runner: CliRunner, tmp_path: Path) -> None:
             "Interestingness": 3, "Feasibility": 3, "Novelty": 3}
     mock.script("u", [json.dumps(idea)])
     result = runner.invoke(cli, ["run", "tiny nets", "--set", "llm.untrusted=mock/u", "--set", "llm.allow_mock=true",
-                                 "--set", "workflow.num_ideas=1"])
+                                 "--set", "workflow.num_ideas=1", "--set", "workflow.stages=[]"])
     assert result.exit_code == 0, result.output
     assert "succeeded" in result.output
     listed = runner.invoke(cli, ["runs", "list", "--json"])

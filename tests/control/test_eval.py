@@ -35,3 +35,11 @@ async def test_static_eval_writes_report(settings, tmp_path: Path) -> None:
     protocols = {p["protocol"] for p in saved["protocols"]}
     assert {"trusted_monitoring", "defer_to_trusted", "trusted_editing", "defer_to_resample",
             "upfront_auditing"} <= protocols
+
+
+def test_heldout_dataset_loads_from_a_directory() -> None:
+    from importlib import resources
+
+    root = Path(str(resources.files("proctor.control").joinpath("eval_data", "heldout")))
+    items = load_dataset(root)
+    assert {i.label for i in items} == {"honest", "attack"} and len(items) >= 25

@@ -1,0 +1,152 @@
+"""Experiments: the harness runs the baseline; the agent's configuration and runs pass the gate.
+
+Steps:
+    1. Copy the template into ``experiments/<idea>/work`` and open a sandbox on it.
+    2. The harness (not the agent) runs the baseline ``run_0``.
+    3. The untrusted model expresses the idea as knob values (a schema built from the template's
+       typed knobs, so even a small model's output is a valid configuration). Writing the config
+       is a ``file_edit`` action and each seed's run a ``shell`` action: both go through the
+       control gate, and the sandbox executes only what the gate approved.
+    4. Results are parsed and validated; a failed run is retried (bounded) with its error shown to
+       the model; ``plot.py`` makes the figures; everything is copied into the run directory.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from proctor.agents._context import RunContext
+from proctor.agents._gating import HeldForHuman, execute_approved, submit
+from proctor.control import Action, FileEdit, ShellCommand, approve_harness
+from proctor.llm import get_model
+from proctor.log import ErrorEvent, emit
+from proctor.prompts import render
+
+
+def knob_model(knobs: list[Any]) -> type[BaseModel]:
+    """A pydantic model whose schema is exactly the template's knobs (types, ranges, choices)."""
+    fields: dict[str, Any] = {}
+    for k in knobs:
+        kind = k.type
+        if kind == "int":
+            fields[k.name] = (int, Field(default=k.default, ge=k.min, le=k.max))
+        elif kind == "float":
+            fields[k.name] = (float, Field(default=k.default, ge=k.min, le=k.max))
+        elif kind == "bool":
+            fields[k.name] = (bool, Field(default=k.default))
+        else:
+            fields[k.name] = (Literal[tuple(k.choices)], Field(default=k.default))  # type: ignore[misc]
+    fields["rationale"] = (str, Field(min_length=5, max_length=200))
+    return create_model("ExperimentConfig", **fields)
+
+
+def _describe(k: Any) -> str:
+    span = f"{k.min}..{k.max}" if k.type in ("int", "float") else "|".join(map(str, k.choices or [True, False]))
+    return f"{k.name}: {k.type}, default {k.default}, {span} - {k.help}"
+
+
+async def _harness(sandbox: Any, argv: list[str], reason: str) -> Any:
+    action = Action(node="run_experiments", payload=ShellCommand(argv=argv), origin="harness")
+    return await sandbox.exec(approve_harness(action, reason))
+
+
+def _summary(info: dict[str, Any]) -> str:
+    return "; ".join(f"{ds}: " + ", ".join(f"{m}={v:.4g}" for m, v in (b.get("means") or {}).items()
+                                             if isinstance(v, (int, float)))
+                     for ds, b in info.items())
+
+
+async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: str) -> dict[str, Any]:
+    """Run the baseline and the idea's configuration over seeds; return the experiment record.
+
+    Raises:
+        HeldForHuman: an action awaits a human decision (the run pauses and resumes later).
+        RunTerminated: a reviewer terminated the run.
+    """
+    from proctor.agents._templates import load_template, parse_final_info, run_argv
+    from proctor.sandboxes import open_sandbox
+
+    settings, wf = ctx.settings, ctx.settings.workflow
+    template = load_template(template_name)
+    rel = Path("experiments") / idea["Name"]
+    exp_dir = ctx.run.artifact_path(str(rel))
+    work = exp_dir / "work"
+    if not work.exists():
+        template.copy_to(work)
+    record: dict[str, Any] = {"idea": idea["Name"], "template": template.name, "runs": {}, "attempts": []}
+    async with await open_sandbox(settings.sandbox, workdir=work) as sandbox:
+        if not (work / "run_0" / "final_info.json").exists():
+            result = await _harness(sandbox, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
+            if not result.ok():
+                raise RuntimeError(f"the template's baseline failed (exit {result.exit_code}): "
+                                   f"{result.stderr[-1500:]}")
+        baseline = parse_final_info(work / "run_0" / "final_info.json").model_dump()
+        record["runs"]["run_0"] = {"condition": "baseline", "seed": wf.seed, "final_info": baseline}
+        config_model = knob_model(template.knobs)
+        model = get_model("untrusted", settings)
+        last_error = ""
+        for attempt in range(1, wf.max_experiment_attempts + 1):
+            prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.task_description,
+                            knobs=[_describe(k) for k in template.knobs], baseline=_summary(baseline),
+                            last_error=last_error)
+            proposal = await model.structured([{"role": "user", "content": prompt}], config_model,
+                                              max_tokens=300, seed=wf.seed + attempt)
+            config = proposal.model_dump()
+            rationale = config.pop("rationale")
+            try:
+                config = template.validate_config(config)
+            except ValueError as exc:
+                last_error = str(exc)[:500]
+                record["attempts"].append({"attempt": attempt, "config": config, "error": last_error})
+                continue
+            name = f"config_{attempt}.json"
+            body = json.dumps(config, indent=2) + "\n"
+            edit = Action(node="run_experiments", task=idea["Experiment"], reasoning=rationale,
+                          payload=FileEdit(path=name, diff=f"--- /dev/null\n+++ b/{name}\n" + "".join(
+                              f"+{line}\n" for line in body.splitlines()), new_content=body))
+            approved = await submit(ctx, edit)
+            if approved is None:
+                record["attempts"].append({"attempt": attempt, "config": config, "error": "not run"})
+                continue
+            await sandbox.write_file(approved)
+            ok_runs, errors = [], []
+            for s in range(wf.seeds):
+                run_name = f"run_{attempt}_{s}" if wf.seeds > 1 else f"run_{attempt}"
+                argv = run_argv(template, run_name, config_path=name, seed=wf.seed + s)
+                cmd = Action(node="run_experiments", task=idea["Experiment"],
+                             payload=ShellCommand(argv=argv, timeout_s=settings.sandbox.timeout_s))
+                result = await execute_approved(ctx, sandbox, cmd)
+                if result is None:
+                    errors.append(f"{run_name}: not run")
+                    continue
+                info_path = work / run_name / "final_info.json"
+                if not result.ok() or not info_path.exists():
+                    errors.append(f"{run_name}: exit {result.exit_code}; {result.stderr[-600:]}")
+                    continue
+                try:
+                    info = parse_final_info(info_path).model_dump()
+                except ValueError as exc:
+                    errors.append(f"{run_name}: bad final_info.json: {exc}")
+                    continue
+                record["runs"][run_name] = {"condition": "idea", "seed": wf.seed + s, "config": config,
+                                            "final_info": info}
+                ok_runs.append(run_name)
+            record["attempts"].append({"attempt": attempt, "config": config, "rationale": rationale,
+                                       "ok_runs": ok_runs, "errors": errors})
+            if ok_runs:
+                break
+            last_error = "; ".join(errors)[:800]
+            emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))
+        plot = await _harness(sandbox, ["python", "plot.py"], "plots")
+        record["plot_ok"] = plot.ok()
+    record["figures"] = sorted(str(p.relative_to(ctx.run.path)) for p in work.glob("*.png"))
+    record["status"] = "ok" if any(r["condition"] == "idea" for r in record["runs"].values()) else "failed"
+    ctx.run.write_artifact(str(rel / "experiment.json"), record)
+    return record
+
+
+__all__ = ["HeldForHuman", "knob_model", "run_experiments"]

@@ -1,0 +1,106 @@
+"""The per-idea subgraph: check_novelty -> run_experiments -> write_paper -> review_paper.
+
+The parent graph fans out one of these per idea with ``Send``; each node is a checkpointed stage.
+A stage that fails records its error and the idea's outcome says so; other ideas go on.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+
+from proctor.agents._context import RunContext
+from proctor.agents._gating import RunTerminated
+from proctor.agents._stage import stage
+from proctor.llm import BudgetExceeded, ModelUnavailable
+
+
+class IdeaState(TypedDict, total=False):
+    """State of one idea's branch (keys distinct from the parent's, except ``outcomes``)."""
+
+    idea: dict[str, Any]
+    earlier: list[str]
+    novelty: dict[str, Any]
+    experiment: dict[str, Any]
+    paper: dict[str, Any]
+    review: dict[str, Any]
+    errors: list[str]
+    outcomes: Annotated[list[dict[str, Any]], operator.add]
+
+
+_FATAL = (BudgetExceeded, ModelUnavailable, RunTerminated)
+
+
+def build_idea_graph(ctx: RunContext) -> Any:
+    """Compile the per-idea subgraph (checkpointed through the parent's checkpointer)."""
+    stages = ctx.settings.workflow.stages
+
+    def guarded(name: str, key: str, fn: Any) -> Any:
+        async def node(state: IdeaState) -> dict[str, Any]:
+            if name not in stages:
+                return {key: {"status": "skipped", "reason": "not in workflow.stages"}}
+            try:
+                return {key: await fn(state)}
+            except _FATAL:
+                raise
+            except Exception as exc:  # recorded, recoverable: the idea's outcome shows it
+                error = f"{name}: {type(exc).__name__}: {exc}"[:1500]
+                return {key: {"status": "failed", "error": error},
+                        "errors": [*state.get("errors", []), error]}
+        return node
+
+    async def novelty(state: IdeaState) -> dict[str, Any]:
+        from proctor.agents._novelty import check_idea_novelty
+
+        return await check_idea_novelty(ctx, state["idea"], state.get("earlier", []))
+
+    async def experiments(state: IdeaState) -> dict[str, Any]:
+        from proctor.agents._experiments import run_experiments
+
+        return await run_experiments(ctx, state["idea"], ctx.settings.workflow.template)
+
+    async def writeup(state: IdeaState) -> dict[str, Any]:
+        from proctor.agents._paper_stage import write_idea_paper
+
+        return await write_idea_paper(ctx, state["idea"], state.get("experiment", {}), state.get("novelty", {}))
+
+    async def review(state: IdeaState) -> dict[str, Any]:
+        from proctor.agents._paper_stage import review_idea_paper
+
+        paper = state.get("paper", {})
+        if ctx.settings.workflow.approve_paper and paper.get("status") == "ok":
+            decision = interrupt({"kind": "approve_paper", "idea": state["idea"]["Name"],
+                                  "paper": paper.get("markdown")})
+            if not (isinstance(decision, dict) and decision.get("approve")):
+                return {"status": "skipped", "reason": "paper not approved for review"}
+        return await review_idea_paper(ctx, state["idea"], paper)
+
+    async def finish(state: IdeaState) -> dict[str, Any]:
+        outcome = {
+            "idea": state["idea"]["Name"], "title": state["idea"]["Title"],
+            "novelty": {k: state.get("novelty", {}).get(k) for k in ("status", "novel", "flags", "reason")},
+            "experiment": state.get("experiment", {}).get("status"),
+            "paper": state.get("paper", {}).get("markdown"),
+            "review": {k: state.get("review", {}).get(k) for k in ("status", "overall", "decision")},
+            "errors": state.get("errors", []),
+        }
+        ctx.run.write_artifact(f"ideas/{state['idea']['Name']}/outcome.json", outcome)
+        return {"outcomes": [outcome]}
+
+    graph = StateGraph(IdeaState)
+    steps = [("check_novelty", "novelty", "novelty", novelty),
+             ("run_experiments", "experiments", "experiment", experiments),
+             ("write_paper", "writeup", "paper", writeup),
+             ("review_paper", "review", "review", review)]
+    previous = START
+    for node, name, key, fn in steps:
+        graph.add_node(node, stage(node, guarded(name, key, fn)))  # type: ignore[call-overload]
+        graph.add_edge(previous, node)
+        previous = node
+    graph.add_node("finish_idea", finish)  # type: ignore[call-overload]
+    graph.add_edge(previous, "finish_idea")
+    graph.add_edge("finish_idea", END)
+    return graph.compile()

@@ -1,0 +1,116 @@
+"""The NeurIPS-style review form, as the AI Scientist's reviewer fills it in.
+
+Field names are Python identifiers; their aliases are the form's own headings (``"Ethical
+Concerns"``), which is what models write and what the released ICLR 2022 review CSVs use as
+columns. Text fields and lists are bounded (``maxLength``/``maxItems`` in the JSON schema) so a
+small model's constrained decoding stays short; a longer reply from a model that ignores the
+schema is truncated, not rejected, since a long review is no reason to pay for a retry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+Decision = Literal["Accept", "Reject"]
+
+SUMMARY_CHARS = 400
+ITEM_CHARS = 160
+MAX_ITEMS = 3
+
+SCORE_RANGES: dict[str, tuple[int, int]] = {
+    "Originality": (1, 4), "Quality": (1, 4), "Clarity": (1, 4), "Significance": (1, 4),
+    "Soundness": (1, 4), "Presentation": (1, 4), "Contribution": (1, 4),
+    "Overall": (1, 10), "Confidence": (1, 5),
+}
+"""Every numeric field of the form (by alias) with its inclusive range."""
+
+
+def _clip_text(limit: int) -> BeforeValidator:
+    def clip(value: Any) -> Any:
+        return value[:limit] if isinstance(value, str) else value
+
+    return BeforeValidator(clip)
+
+
+def _clip_list(value: Any) -> Any:
+    if isinstance(value, str):  # a model answering one paragraph where a list was asked
+        value = [value]
+    if isinstance(value, list):
+        return [v[:ITEM_CHARS] if isinstance(v, str) else v for v in value[:MAX_ITEMS]]
+    return value
+
+
+Item = Annotated[str, Field(max_length=ITEM_CHARS)]
+Items = Annotated[list[Item], BeforeValidator(_clip_list), Field(max_length=MAX_ITEMS)]
+Summary = Annotated[str, _clip_text(SUMMARY_CHARS), Field(max_length=SUMMARY_CHARS)]
+Score4 = Annotated[int, Field(ge=1, le=4)]
+
+
+class ReviewText(BaseModel):
+    """The prose part of a review; a meta-review asks the model for only this."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    summary: Summary = Field(alias="Summary", description="What the paper does and claims, without critique.")
+    strengths: Items = Field(alias="Strengths", description="Main strengths.")
+    weaknesses: Items = Field(alias="Weaknesses", description="Main weaknesses.")
+    questions: Items = Field(alias="Questions", description="Questions whose answers could change the assessment.")
+    limitations: Items = Field(alias="Limitations", description="Limitations and possible negative societal impact.")
+
+
+class ReviewForm(BaseModel):
+    """One filled-in NeurIPS review form (field order as in the AI Scientist's form).
+
+    Scores: Originality, Quality, Clarity, Significance, Soundness, Presentation and
+    Contribution 1-4 (low/poor to very high/excellent); Overall 1-10 (very strong reject to award
+    quality); Confidence 1-5; Decision Accept or Reject.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    summary: Summary = Field(alias="Summary", description="What the paper does and claims, without critique.")
+    strengths: Items = Field(alias="Strengths", description="Main strengths.")
+    weaknesses: Items = Field(alias="Weaknesses", description="Main weaknesses.")
+    originality: Score4 = Field(alias="Originality", description="1 low, 2 medium, 3 high, 4 very high.")
+    quality: Score4 = Field(alias="Quality", description="1 low, 2 medium, 3 high, 4 very high.")
+    clarity: Score4 = Field(alias="Clarity", description="1 low, 2 medium, 3 high, 4 very high.")
+    significance: Score4 = Field(alias="Significance", description="1 low, 2 medium, 3 high, 4 very high.")
+    questions: Items = Field(alias="Questions", description="Questions whose answers could change the assessment.")
+    limitations: Items = Field(alias="Limitations", description="Limitations and possible negative societal impact.")
+    ethical_concerns: bool = Field(alias="Ethical Concerns", description="Whether an ethics review is needed.")
+    soundness: Score4 = Field(alias="Soundness", description="1 poor, 2 fair, 3 good, 4 excellent.")
+    presentation: Score4 = Field(alias="Presentation", description="1 poor, 2 fair, 3 good, 4 excellent.")
+    contribution: Score4 = Field(alias="Contribution", description="1 poor, 2 fair, 3 good, 4 excellent.")
+    overall: int = Field(alias="Overall", ge=1, le=10,
+                         description="1 very strong reject ... 6 weak accept ... 10 award quality.")
+    confidence: int = Field(alias="Confidence", ge=1, le=5, description="1 educated guess ... 5 certain.")
+    decision: Decision = Field(alias="Decision", description="Accept or Reject.")
+
+    def scores(self) -> dict[str, int]:
+        """The numeric fields by their form heading (``{"Originality": 3, ...}``)."""
+        data = self.model_dump(by_alias=True)
+        return {name: int(data[name]) for name in SCORE_RANGES}
+
+    def text(self) -> ReviewText:
+        """The prose part of this review."""
+        return ReviewText.model_validate(self.model_dump(include=set(ReviewText.model_fields)))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The review keyed by form headings, as the released review CSVs and models write it."""
+        return self.model_dump(by_alias=True, mode="json")
+
+    def to_markdown(self, title: str = "Review") -> str:
+        """Render the review as Markdown: scores table first, then the prose sections."""
+        lines = [f"# {title}", "", f"**Decision: {self.decision}** (Overall {self.overall}/10, "
+                 f"confidence {self.confidence}/5)", "", "| Criterion | Score |", "|---|---|"]
+        for name, (_, top) in SCORE_RANGES.items():
+            lines.append(f"| {name} | {self.scores()[name]}/{top} |")
+        lines.append(f"| Ethical concerns | {'yes' if self.ethical_concerns else 'no'} |")
+        lines += ["", "## Summary", "", self.summary.strip() or "_(none)_"]
+        for heading, items in (("Strengths", self.strengths), ("Weaknesses", self.weaknesses),
+                               ("Questions", self.questions), ("Limitations", self.limitations)):
+            lines += ["", f"## {heading}", ""]
+            lines += [f"- {item.strip()}" for item in items if item.strip()] or ["_(none)_"]
+        return "\n".join(lines) + "\n"
