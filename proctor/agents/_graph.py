@@ -73,12 +73,12 @@ def build_graph(ctx: RunContext, checkpointer: BaseCheckpointSaver[Any] | None =
         run.write_artifact("summary.json", {"direction": state.get("direction"), "outcomes": outcomes})
         return {"stages": ["summary"]}
 
-    graph = StateGraph(ResearchState)
-    graph.add_node("propose_idea", stage("propose_idea", _propose))  # type: ignore[call-overload]
-    graph.add_node("save_ideas", stage("save_ideas", _save_ideas))  # type: ignore[call-overload]
-    graph.add_node("approve_ideas", _approve_ideas)  # type: ignore[call-overload]
+    graph: Any = StateGraph(ResearchState)
+    graph.add_node("propose_idea", stage("propose_idea", _propose))
+    graph.add_node("save_ideas", stage("save_ideas", _save_ideas))
+    graph.add_node("approve_ideas", _approve_ideas)
     graph.add_node("research_idea", build_idea_graph(ctx))
-    graph.add_node("summarize", stage("summarize", _summarize))  # type: ignore[call-overload]
+    graph.add_node("summarize", stage("summarize", _summarize))
     graph.add_edge(START, "propose_idea")
     graph.add_conditional_edges("propose_idea", _more_ideas)
     graph.add_edge("save_ideas", "approve_ideas")

@@ -90,17 +90,17 @@ def build_idea_graph(ctx: RunContext) -> Any:
         ctx.run.write_artifact(f"ideas/{state['idea']['Name']}/outcome.json", outcome)
         return {"outcomes": [outcome]}
 
-    graph = StateGraph(IdeaState)
+    graph: Any = StateGraph(IdeaState)
     steps = [("check_novelty", "novelty", "novelty", novelty),
              ("run_experiments", "experiments", "experiment", experiments),
              ("write_paper", "writeup", "paper", writeup),
              ("review_paper", "review", "review", review)]
     previous = START
     for node, name, key, fn in steps:
-        graph.add_node(node, stage(node, guarded(name, key, fn)))  # type: ignore[call-overload]
+        graph.add_node(node, stage(node, guarded(name, key, fn)))
         graph.add_edge(previous, node)
         previous = node
-    graph.add_node("finish_idea", finish)  # type: ignore[call-overload]
+    graph.add_node("finish_idea", finish)
     graph.add_edge(previous, "finish_idea")
     graph.add_edge("finish_idea", END)
     return graph.compile()

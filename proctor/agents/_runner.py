@@ -16,7 +16,6 @@ from typing import Any
 
 import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
 from langgraph.types import Command
 
 from proctor.agents._context import RunContext

@@ -119,7 +119,7 @@ def write_paper(
         for ds, metrics in table.rows.get(cond, {}).items():
             for metric, cell in sorted(metrics.items()):
                 rows.append([tex_escape(f"{cond} / {ds} / {metric}"), tex_escape(cell.fmt())])
-    safe = PaperProse.model_construct(**{k: tex_escape(v) for k, v in prose.model_dump().items()})
+    safe = PaperProse.model_construct(None, **{k: tex_escape(v) for k, v in prose.model_dump().items()})
     tex = render("paper/paper.tex.j2", prose=safe, table_rows=rows, table_header=header,
                  figures=[{"path": f["path"], "caption": tex_escape(f["caption"])} for f in figures],
                  cite_keys=[r.key for r in references])

@@ -117,7 +117,6 @@ def bench_command(n: int, seed: int, out: str | None, as_json: bool, config: str
     from proctor.review import BenchMissing, run_bench
 
     settings, review = _load(config, overrides)
-    settings_with_review = _with_review(settings, review)
 
     def progress(row: Any) -> None:
         if not as_json:
@@ -126,7 +125,7 @@ def bench_command(n: int, seed: int, out: str | None, as_json: bool, config: str
             err_console.print(f"{row.paper_id}: {verdict} (really {truth}) in {row.seconds:.1f} s")
 
     try:
-        result = asyncio.run(run_bench(settings_with_review, n=n, seed=seed,
+        result = asyncio.run(run_bench(settings, n=n, seed=seed, review=review,
                                        out_csv=Path(out) if out else None, on_row=progress))
     except BenchMissing as exc:
         fail(str(exc), EXIT_USAGE)
@@ -137,17 +136,3 @@ def bench_command(n: int, seed: int, out: str | None, as_json: bool, config: str
     else:
         console.print(_metrics_table(f"{result.model} on {n} ICLR 2022 papers (seed {seed})", result.metrics))
 
-
-def _with_review(settings: Any, review: Any) -> Any:
-    """``settings`` carrying ``review`` as ``.review`` (a view for code reading ``settings.review``)."""
-    if getattr(settings, "review", None) is review:
-        return settings
-
-    class _View:
-        def __init__(self) -> None:
-            self.review = review
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(settings, name)
-
-    return _View()

@@ -116,6 +116,7 @@ async def run_bench(
     bench_dir: str | Path | None = None,
     out_csv: Path | None = None,
     on_row: Callable[[BenchRow], None] | None = None,
+    review: ReviewSettings | None = None,
 ) -> BenchResult:
     """Review ``n`` sampled bench papers one after another and score them.
 
@@ -126,13 +127,14 @@ async def run_bench(
         bench_dir: Bench directory (default: :func:`find_bench_dir` of ``review.bench_dir``).
         out_csv: When given, the reviews are written there in the released CSV format.
         on_row: Called after each paper (progress reporting).
+        review: Review settings overriding ``settings.review``.
 
     Raises:
         BenchMissing: when the bench data is not found.
         BudgetExceeded, ModelUnavailable: from the gateway (a paper whose output never
             validates is recorded as failed instead).
     """
-    review = review_settings(settings)
+    review = review or review_settings(settings)
     root = find_bench_dir(bench_dir or review.bench_dir)
     decisions = load_decisions(root / RATINGS)
     ids = sample_papers(list(decisions), n, seed)
