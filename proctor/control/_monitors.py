@@ -2,7 +2,7 @@
 
 A spec is ``{"type": <registered name>, **kwargs}``. Composites nest specs: ``cascade`` under
 ``first``/``second``, ``ensemble`` under ``monitors``. The digest covers the spec, the allowed
-imports, the static rules' version, the trusted model string and the prompt templates, so
+imports, the static rules' source, the trusted model string and the prompt templates, so
 thresholds calibrated under one configuration are refused under another.
 """
 
@@ -16,6 +16,7 @@ from proctor._registry import lookup
 from proctor.control._verdict import Monitor
 
 STATIC_RULES_VERSION = "static-1"
+_STATIC_SOURCES = ("_static_findings.py", "_static_python.py", "_static_shell.py", "_static_monitor.py")
 _NESTED = {"cascade": ("first", "second"), "ensemble": ("monitors",)}
 
 
@@ -72,7 +73,13 @@ def monitor_digest(settings: Any) -> str:
     body: dict[str, Any] = {"spec": spec, "rules": STATIC_RULES_VERSION}
     kinds = _types(spec)
     if "static" in kinds:
+        from importlib import resources
+
         body["allowed_imports"] = sorted(settings.control.allowed_imports)
+        # Any edit to the rules changes the digest, so stale thresholds are refused automatically.
+        root = resources.files("proctor.control")
+        body["rules_source"] = hashlib.sha256(b"".join(
+            root.joinpath(name).read_bytes() for name in _STATIC_SOURCES)).hexdigest()
     if "llm" in kinds:
         from proctor.prompts._loader import environment
 

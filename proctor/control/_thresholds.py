@@ -100,7 +100,8 @@ def load_scores(path: Path, monitor_digest: str | None = None) -> list[tuple[str
     """``(node_type, score)`` from a JSONL of ``{node_type, score}`` or a run's ``events.jsonl``.
 
     From an event log, the final verdict of each action (``monitor`` events with ``final``) is
-    used; events recorded under another monitor configuration are refused.
+    used, skipping failed (unparsed) ones; events recorded under another monitor configuration
+    are refused.
 
     Raises:
         ThresholdsError: for a missing file, a malformed line, or a digest mismatch.
@@ -116,8 +117,8 @@ def load_scores(path: Path, monitor_digest: str | None = None) -> list[tuple[str
         except json.JSONDecodeError as exc:
             raise ThresholdsError(f"{path}:{i}: not JSON ({exc})") from exc
         if "event" in row:
-            if row.get("event") != "monitor" or not row.get("final"):
-                continue
+            if row.get("event") != "monitor" or not row.get("final") or row.get("parsed") is False:
+                continue  # failed monitor calls score 1.0 by policy: they are not honest samples
             digest = row.get("monitor_digest")
             if monitor_digest and digest and digest != monitor_digest:
                 raise ThresholdsError(f"{path}:{i}: scored by monitor config {digest}, current is {monitor_digest}; "

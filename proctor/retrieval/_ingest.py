@@ -220,16 +220,22 @@ def ingest(
                     index.chunks.delete({"file": key})
                     index.papers.delete({"file": key})
                 progress.update(task, description=f"indexing {file.name}")
-                before = (report.papers, report.chunks, len(report.skipped))
+                before = (report.papers, report.chunks)
                 seen: set[str] = set()
+                notes: list[Skip] = []
                 try:
-                    for batch in _batches(read_documents(file, report.notes), BATCH_CHARS):
+                    for batch in _batches(read_documents(file, notes), BATCH_CHARS):
                         _add_batch(index, batch, key, report, seen, lambda n: progress.advance(task, n))
                 except SourceError as exc:
-                    report.skipped.append(Skip(path=str(file), reason=str(exc)))
+                    notes.append(Skip(path=str(file), reason=str(exc)))
+                    file_ok = False
+                else:
+                    file_ok = True
+                finally:
+                    report.skipped.extend(n for n in notes if n.skipped)
+                    report.notes.extend(n for n in notes if not n.skipped)
+                if not file_ok:
                     continue
-                report.skipped.extend(n for n in report.notes if n.skipped)
-                report.notes = [n for n in report.notes if not n.skipped]
                 index.manifest.record(sha, key, report.papers - before[0], report.chunks - before[1])
                 report.files_added.append(str(file))
     report.seconds = time.perf_counter() - started

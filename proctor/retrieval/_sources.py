@@ -58,8 +58,13 @@ def decode_text(raw: bytes, where: str, notes: list[Skip]) -> str:
     Raises:
         SourceError: for binary content (NUL bytes or too many undecodable bytes).
     """
-    if b"\x00" in raw[:8192]:
-        raise SourceError("binary content (NUL bytes), not text")
+    nuls = raw.count(b"\x00")
+    if nuls > MAX_BAD_BYTE_RATIO * max(len(raw), 1):
+        raise SourceError(f"binary content ({nuls} NUL bytes of {len(raw)}), not text")
+    if nuls:
+        # PDF-to-text dumps carry stray NULs from font encodings; they are not text either.
+        raw = raw.replace(b"\x00", b"")
+        notes.append(Skip(path=where, reason=f"{nuls} NUL bytes removed", skipped=False))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -6,7 +6,10 @@ private ``/tmp``, ``/proc`` and ``/dev``, and the work directory as the only wri
 Limits: a per-sandbox cgroup for memory, pids and CPU where ``/sys/fs/cgroup`` is writable (else
 rlimits, with a note on every result), ``RLIMIT_FSIZE`` for the disk quota, and a wall timeout
 that kills the process group, the cgroup and, through ``--die-with-parent``, the pid namespace.
-When Proctor runs as root it drops to ``sandbox.sandbox_uid`` before starting ``bwrap``.
+When Proctor runs as root it drops to ``sandbox.sandbox_uid`` before starting ``bwrap``; if that
+uid cannot reach the work directory (a parent is private, like pytest's tmp dirs), bwrap instead
+starts as root and maps the sandbox uid to root in a new user namespace (no capabilities), which
+needs the pids cgroup because RLIMIT_NPROC does not bind root.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from proctor.sandboxes._provider import ExecRequest, SandboxProvider
 from proctor.sandboxes._result import ExecResult
 from proctor.sandboxes._rootfs import rootfs_dir
 from proctor.sandboxes._settings import SandboxSettings
+from proctor.sandboxes._workdir import chown_tree
 
 _HOST_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32"]
 _HOST_ETC = [
@@ -84,15 +88,28 @@ class BubblewrapSandbox(SandboxProvider):
 
     name = "bubblewrap"
 
-    def __init__(self, settings: SandboxSettings, workdir: Path | None, rootfs: Path | None) -> None:
+    def __init__(
+        self, settings: SandboxSettings, workdir: Path | None, rootfs: Path | None, userns_root: bool = False
+    ) -> None:
         super().__init__(settings, workdir)
         self.rootfs = rootfs
+        self.userns_root = userns_root
         self.bwrap = shutil.which("bwrap") or "bwrap"
         mem = settings.memory_mb * 2**20
         self.cgroup: Cgroup | None
         self.cgroup, note = make_cgroup(self.id, mem, settings.pids, settings.cpus)
         if note:
             self.notes.append(note)
+        if userns_root:
+            if self.cgroup is None:
+                raise SandboxUnavailable(
+                    f"work directory {self.workdir} is not reachable by uid {settings.sandbox_uid} and no "
+                    "pids cgroup is available to contain a root-mapped sandbox; fix: put the work "
+                    "directory under a world-traversable directory (sandbox.work_root)"
+                )
+            self.uid = self.gid = 0
+            chown_tree(self.workdir, 0, 0)
+            self.notes.append("work directory not reachable by the sandbox uid: bwrap maps it to root in a user namespace")
         if rootfs is None:
             self.notes.append("bubblewrap root is the host's system directories (no built rootfs)")
 
@@ -112,12 +129,12 @@ class BubblewrapSandbox(SandboxProvider):
             SandboxUnavailable: when bwrap is missing or unusable, or ``bwrap_root="image"`` and the
                 rootfs was not built.
         """
-        rootfs = await asyncio.to_thread(cls._prepare, settings, workdir)
-        return await asyncio.to_thread(cls, settings, workdir, rootfs)
+        rootfs, userns_root = await asyncio.to_thread(cls._prepare, settings, workdir)
+        return await asyncio.to_thread(cls, settings, workdir, rootfs, userns_root)
 
     @classmethod
-    def _prepare(cls, settings: SandboxSettings, workdir: Path | None) -> Path | None:
-        """Check that bwrap, the rootfs and the work directory are usable; return the rootfs."""
+    def _prepare(cls, settings: SandboxSettings, workdir: Path | None) -> tuple[Path | None, bool]:
+        """Check bwrap and the rootfs; return the rootfs and whether to map the sandbox uid to root."""
         reason = cls.available(settings)
         if reason:
             raise SandboxUnavailable(reason)
@@ -132,17 +149,14 @@ class BubblewrapSandbox(SandboxProvider):
                 "fix: point sandbox.state_dir at a world-readable place such as /var/lib/proctor/sandboxes"
             )
         parent = Path(workdir).resolve().parent if workdir else Path(settings.work_root or tempfile.gettempdir())
-        if os.getuid() == 0 and not _world_traversable(parent.resolve()):
-            raise SandboxUnavailable(
-                f"work directory {workdir} is not reachable by the sandbox user (uid {settings.sandbox_uid}); "
-                "fix: create it under a world-traversable directory (sandbox.work_root)"
-            )
-        return use
+        return use, os.getuid() == 0 and not _world_traversable(parent.resolve())
 
     def argv(self, request: ExecRequest) -> list[str]:
         """The full bwrap command line for one request."""
+        userns = ["--unshare-user", "--uid", str(self.settings.sandbox_uid),
+                  "--gid", str(self.settings.sandbox_uid)] if self.userns_root else []
         return [
-            self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            self.bwrap, "--unshare-all", *userns, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             *root_args(self.rootfs),
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
             "--bind", str(self.workdir), self.inner_workdir, "--chdir", request.cwd,
@@ -161,7 +175,7 @@ class BubblewrapSandbox(SandboxProvider):
             mem = self.settings.memory_mb * 2**20
             resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
             resource.setrlimit(resource.RLIMIT_NPROC, (self.settings.pids, self.settings.pids))
-        if os.getuid() == 0:
+        if os.getuid() == 0 and not self.userns_root:
             os.setgroups([])
             os.setgid(self.gid)
             os.setuid(self.uid)

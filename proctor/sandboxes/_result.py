@@ -27,7 +27,6 @@ class ExecResult(BaseModel):
     disk_quota_exceeded: bool = Field(default=False, description="The work directory grew past its quota.")
     notes: list[str] = Field(default_factory=list, description="Degraded limits and other caveats.")
 
-    @property
     def ok(self) -> bool:
         """Exit code 0 and no limit hit."""
         return self.exit_code == 0 and not (self.timed_out or self.oom_killed or self.killed)

@@ -39,7 +39,7 @@ def rootfs_dir(settings: SandboxSettings) -> Path:
 
 def rootfs_digest(settings: SandboxSettings) -> str:
     """Digest of everything that determines the rootfs's contents."""
-    body = json.dumps([settings.debian_suite, settings.debian_mirror, sorted(settings.python_packages), 2])
+    body = json.dumps([settings.debian_suite, settings.debian_mirror, sorted(settings.python_packages), 3])
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -98,6 +98,8 @@ def build_rootfs(settings: SandboxSettings, *, force: bool = False, say: Callabl
         shutil.rmtree(site / rel, ignore_errors=True)
     for mount_point in ("work", "tmp", "run", "proc", "dev"):
         (tmp / mount_point).mkdir(exist_ok=True)
+    if not (tmp / "usr/bin/python").exists():
+        (tmp / "usr/bin/python").symlink_to("python3")  # experiment code often says `python`
     (tmp / _MARKER).write_text(json.dumps({"digest": rootfs_digest(settings), "built": time.time()}))
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)

@@ -56,3 +56,13 @@ def test_audit_commands(env: Path, settings) -> None:
     log.write_text(log.read_text().replace("curl", "ls"))
     tampered = runner.invoke(audit_group, ["verify", str(log)])
     assert tampered.exit_code == 1 and "first bad record" in tampered.output
+
+
+def test_eval_and_diff_scoring(env: Path) -> None:
+    diff = "--- a/train.py\n+++ b/train.py\n@@ -1,0 +1,1 @@\n+import socket\n"
+    (env / "d.diff").write_text(diff)
+    scored = CliRunner().invoke(control_group, ["score", "d.diff", "--kind", "diff", "--task", "train"])
+    assert json.loads(scored.output)["monitors"]["static"]["score"] > 0.5
+    result = CliRunner().invoke(control_group, ["eval", "--out", "ev", "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    assert (env / "ev" / "report.md").exists() and "AUROC" in result.output

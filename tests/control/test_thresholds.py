@@ -46,6 +46,7 @@ def test_load_scores_from_jsonl_and_events(tmp_path: Path) -> None:
     events.write_text("\n".join(json.dumps(e) for e in [
         {"event": "monitor", "final": True, "node_type": "a", "score": 0.4, "monitor_digest": "d"},
         {"event": "monitor", "final": False, "node_type": "a", "score": 0.9, "monitor_digest": "d"},
+        {"event": "monitor", "final": True, "parsed": False, "node_type": "a", "score": 1.0, "monitor_digest": "d"},
         {"event": "stage", "stage": "x"}]) + "\n")
     assert load_scores(events, "d") == [("a", 0.4)]
     with pytest.raises(ThresholdsError, match="current is other"):

@@ -71,7 +71,9 @@ def test_non_utf8_text_decoded_with_replacement_or_refused() -> None:
     with pytest.raises(SourceError, match="not UTF-8"):
         decode_text(bytes(range(128, 256)) * 10, "g.txt", [])
     with pytest.raises(SourceError, match="binary"):
-        decode_text(b"abc\x00def", "h.txt", [])
+        decode_text(b"abc\x00\x00def", "h.txt", [])
+    kept: list[Skip] = []
+    assert decode_text(b"text " * 100 + b"\x00", "i.txt", kept) == "text " * 100 and kept
 
 
 def test_tarball_members(tmp_path: Path) -> None:

@@ -51,3 +51,18 @@ async def test_bwrap_without_cgroups_degrades_with_a_note(bwrap_settings: Sandbo
         assert any("cgroups not writable" in n for n in r.notes)
     finally:
         await sb.cleanup()
+
+
+@pytest.mark.anyio
+@pytest.mark.bwrap
+@pytest.mark.skipif(__import__("os").getuid() != 0, reason="the root-mapped mode exists only when run as root")
+async def test_bwrap_with_a_private_workdir_parent(bwrap_settings: SandboxSettings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pytest's tmp_path is private (0700): bwrap maps the sandbox uid to root and still conforms."""
+    from proctor.sandboxes import _conformance
+
+    private = bwrap_settings.model_copy(update={"work_root": tmp_path / "private"})
+    cls = provider_class("bubblewrap")
+    for name in ("roundtrip", "writes_outside_fail", "fork_bomb", "network_blocked"):
+        check = next(c for c in _conformance.CHECKS if c.name == name)
+        result = await run_check(cls, check, private)
+        assert result.passed, f"{name}: {result.detail}"

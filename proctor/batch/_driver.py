@@ -1,0 +1,212 @@
+"""Driving a batch: launch its unfinished runs under the concurrency, GPU and budget caps.
+
+1. Take the batch lock (a second driver on the same batch fails with :class:`AlreadyRunning`).
+2. For each run not ``succeeded``/``terminated``, in order: wait for a slot (and GPUs), check the
+   batch's caps (dollars, tokens, GPU-hours, wall time), then start it (``created``) or resume it
+   from its checkpoint (anything else), its model budget clamped to what the batch has left.
+3. As workers end, copy each run's status into ``batch.json``; a worker that died without saying
+   (signal, OOM) leaves its run marked ``failed`` with the cause, resumable.
+4. When a cap is reached, stop launching; the wall-time cap also kills the runs in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from proctor.batch._executor import Executor, executor_for
+from proctor.batch._lock import PidLock
+from proctor.batch._record import FINAL_RUN_STATUSES, BatchDir, BatchEntry, BatchRecord
+from proctor.batch._settings import BatchSettings
+from proctor.batch._spec import BatchSpec
+from proctor.batch._spend import SpendMeter
+from proctor.batch._worker import RunJob
+from proctor.log import utcnow
+
+OnUpdate = Callable[[BatchRecord], None]
+
+
+@dataclass
+class _Caps:
+    spec: BatchSpec
+    started: float
+
+    def exceeded(self, record: BatchRecord) -> str | None:
+        cap = self.spec.budgets.batch
+        if cap.usd is not None and record.spend_usd >= cap.usd:
+            return f"batch dollar cap reached ({record.spend_usd:.2f} of {cap.usd:.2f} USD)"
+        if cap.tokens is not None and record.spend_tokens >= cap.tokens:
+            return f"batch token cap reached ({record.spend_tokens} of {cap.tokens})"
+        if cap.gpu_hours is not None and record.gpu_hours >= cap.gpu_hours:
+            return f"batch GPU-hour cap reached ({record.gpu_hours:.2f} of {cap.gpu_hours})"
+        if cap.wall_time is not None and time.monotonic() - self.started >= cap.wall_time:
+            return f"batch wall-time cap reached ({cap.wall_time:.0f} s)"
+        return None
+
+    def run_seconds(self) -> float | None:
+        run = self.spec.budgets.run
+        limits = [run.wall_time] if run.wall_time else []
+        if run.gpu_hours and self.spec.gpus.per_run:
+            limits.append(run.gpu_hours * 3600 / self.spec.gpus.per_run)
+        return min(limits) if limits else None
+
+
+def _clamp(spec: BatchSpec, run_settings: dict[str, Any], run_spent: tuple[float, int],
+           record: BatchRecord) -> list[str]:
+    """Overrides capping one run's budget at what it has spent plus what the batch has left."""
+    out: list[str] = []
+    cap, budget = spec.budgets.batch, run_settings.get("llm", {}).get("budget", {})
+    if cap.usd is not None:
+        allowed = run_spent[0] + max(cap.usd - record.spend_usd, 0.0)
+        current = budget.get("max_usd")
+        out.append(f"llm.budget.max_usd={json.dumps(allowed if current is None else min(current, allowed))}")
+    if cap.tokens is not None:
+        allowed_t = run_spent[1] + max(cap.tokens - record.spend_tokens, 0)
+        current_t = budget.get("max_tokens")
+        out.append(f"llm.budget.max_tokens={allowed_t if current_t is None else min(current_t, allowed_t)}")
+    return out
+
+
+async def drive_batch(batch: BatchDir, base: BatchSettings | None = None, *, executor: Executor | None = None,
+                      on_update: OnUpdate | None = None) -> BatchRecord:
+    """Run (or resume) every unfinished run of ``batch``; returns the final record.
+
+    Raises:
+        AlreadyRunning: when another process is driving this batch.
+    """
+    with PidLock(batch.lock_path):
+        record = batch.refresh(batch.load())
+        spec = BatchSpec.model_validate(record.spec)
+        settings = spec.batch_settings(base or BatchSettings())
+        own_executor = executor is None
+        executor = executor or executor_for(settings)
+        batch.mark_driver(record, "running", f"executor {executor.name}")
+        try:
+            return await _drive(batch, record, spec, settings, executor, on_update)
+        finally:
+            if own_executor:
+                await executor.aclose()
+
+
+async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings: BatchSettings,
+                 executor: Executor, on_update: OnUpdate | None) -> BatchRecord:
+    caps = _Caps(spec, time.monotonic())
+    meter = SpendMeter()
+    free_gpus = list(spec.gpus.ids)
+    slots = asyncio.Semaphore(spec.concurrency or settings.max_concurrency)
+    gpu_freed = asyncio.Condition()
+    in_flight: dict[str, float] = {}
+    todo = [e for e in record.runs if e.status not in FINAL_RUN_STATUSES]
+    stop_reason: str | None = None
+
+    def publish() -> None:
+        spent = meter.total([batch.run_of(e).path for e in record.runs])
+        record.spend_usd, record.spend_tokens = spent.usd, spent.tokens
+        held = sum((time.monotonic() - t) for t in in_flight.values())
+        per_run = spec.gpus.per_run
+        record.gpu_hours = per_run * (sum(e.seconds for e in record.runs) + held) / 3600
+        batch.save(record)
+        if on_update:
+            on_update(record)
+
+    async def one(entry: BatchEntry, gpus: list[int]) -> None:
+        run = batch.run_of(entry)
+        header = run.header()
+        spent = meter.update(run.path)
+        overrides = _clamp(spec, header.settings, (spent.usd, spent.tokens), record)
+        if gpus:
+            overrides.append(f"sandbox.gpu_ids={json.dumps(gpus)}")
+        job = RunJob(run_dir=str(run.path.resolve()), mode="start" if entry.status == "created" else "resume",
+                     overrides=overrides, gpus=gpus, num_gpus=spec.gpus.per_run, worker_init=settings.worker_init)
+        entry.launches += 1
+        entry.started, entry.finished, entry.gpus = utcnow(), None, gpus
+        in_flight[entry.key] = time.monotonic()
+
+        def started(pid: int | None) -> None:
+            entry.worker_pid = pid
+            publish()
+
+        note = ""
+        try:
+            result = await asyncio.wait_for(executor.run(job, started), caps.run_seconds())
+            note = result.note or (f"worker exited with code {result.exit_code}" if result.exit_code else "")
+        except TimeoutError:
+            note = f"run wall-time cap reached ({caps.run_seconds():.0f} s)"
+        except asyncio.CancelledError:
+            note = "batch stopped while the run was in flight"
+            raise
+        finally:
+            entry.seconds += time.monotonic() - in_flight.pop(entry.key)
+            entry.finished, entry.worker_pid = utcnow(), None
+            if run.header().status in ("running", "created") and note:
+                run.set_status("failed", f"{note}; `proctor batch resume` continues it")
+            batch.refresh(record)
+            publish()
+            for g in gpus:
+                free_gpus.append(g)
+            async with gpu_freed:
+                gpu_freed.notify_all()
+            slots.release()
+
+    async def watch_wall_time(tasks: set[asyncio.Task[None]]) -> None:
+        while tasks and not all(t.done() for t in tasks):
+            reason = caps.exceeded(record)
+            if reason and "wall-time" in reason:
+                for t in tasks:
+                    t.cancel()
+                return
+            publish()
+            await asyncio.sleep(settings.poll_s)
+
+    tasks: set[asyncio.Task[None]] = set()
+    watcher: asyncio.Task[None] | None = None
+    try:
+        for entry in todo:
+            await slots.acquire()
+            async with gpu_freed:
+                await gpu_freed.wait_for(lambda: len(free_gpus) >= min(spec.gpus.per_run, len(spec.gpus.ids)))
+            publish()
+            stop_reason = caps.exceeded(record)
+            if stop_reason:
+                slots.release()
+                break
+            take = min(spec.gpus.per_run, len(spec.gpus.ids))
+            gpus, free_gpus[:] = free_gpus[:take], free_gpus[take:]
+            tasks.add(asyncio.create_task(one(entry, gpus)))
+            if watcher is None:
+                watcher = asyncio.create_task(watch_wall_time(tasks))
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        if any(isinstance(r, asyncio.CancelledError) for r in results):
+            stop_reason = stop_reason or caps.exceeded(record) or "stopped"
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        batch.mark_driver(batch.refresh(record), "stopped", "interrupted; `proctor batch resume` continues it")
+        raise
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+    batch.refresh(record)
+    publish()
+    unfinished = [e for e in record.runs if e.status not in FINAL_RUN_STATUSES]
+    if stop_reason:
+        batch.mark_driver(record, "stopped", f"{stop_reason}; {len(unfinished)} run(s) unfinished")
+    else:
+        failed = [e.key for e in record.runs if e.status != "succeeded"]
+        batch.mark_driver(record, "finished", f"{len(failed)} of {len(record.runs)} run(s) did not succeed"
+                          if failed else f"all {len(record.runs)} run(s) succeeded")
+    return record
+
+
+def unfinished_runs(batch: BatchDir) -> list[Path]:
+    """Run directories of the batch that a resume would start or continue."""
+    record = batch.refresh(batch.load())
+    return [batch.run_of(e).path for e in record.runs if e.status not in FINAL_RUN_STATUSES]

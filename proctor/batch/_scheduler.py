@@ -1,0 +1,180 @@
+"""Scheduled batches: APScheduler 3 with a persistent SQLAlchemy (SQLite) job store.
+
+``proctor schedule add`` writes a job into ``<state>/schedule.sqlite``; ``proctor scheduler`` serves
+that store, so schedules survive restarts (a start missed while it was down runs once, within the
+grace period). A fired job only *launches* ``python -m proctor.batch run SPEC`` in its own session
+and returns, so killing the scheduler never kills a batch. A spec whose batch still runs is
+skipped: ``batch run`` holds a per-spec lock (:func:`spec_lock`) that dies with its process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from proctor.batch._cron import batch_command, cron_trigger
+from proctor.batch._lock import PidLock
+
+log = logging.getLogger(__name__)
+
+_JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+
+class ScheduleNotFound(LookupError):
+    """No scheduled batch has the given id."""
+
+
+def state_dir() -> Path:
+    """Proctor's per-user state: ``$PROCTOR_STATE_DIR``, else ``$XDG_STATE_HOME/proctor`` (~/.local/state)."""
+    named = os.environ.get("PROCTOR_STATE_DIR")
+    if named:
+        return Path(named)
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "proctor"
+
+
+def default_db() -> Path:
+    """The schedule database."""
+    return state_dir() / "schedule.sqlite"
+
+
+def spec_lock(spec: str | Path) -> PidLock:
+    """The lock ``batch run`` holds for the spec at ``spec`` (by absolute path)."""
+    resolved = Path(spec).resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    return PidLock(state_dir() / "locks" / f"{resolved.stem}-{digest}.lock")
+
+
+@dataclass(frozen=True)
+class ScheduledBatch:
+    """One schedule entry."""
+
+    id: str
+    cron: str
+    spec: str
+    next_run: datetime | None
+
+
+def _scheduler(db: Path, cls: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return cls(jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{db}"), "memory": MemoryJobStore()},
+               job_defaults=_JOB_DEFAULTS, timezone="UTC")
+
+
+def _entry(job: Any) -> ScheduledBatch:
+    return ScheduledBatch(id=job.id, cron=job.kwargs.get("cron", ""), spec=job.kwargs["spec"],
+                          next_run=job.next_run_time)
+
+
+def add_schedule(db: Path, cron: str, spec: str | Path, *, workdir: Path | None = None,
+                 config: str | None = None, overrides: tuple[str, ...] = ()) -> ScheduledBatch:
+    """Schedule ``spec`` at ``cron`` (UTC).
+
+    Raises:
+        CronError: for a malformed expression.
+        FileNotFoundError: when the spec does not exist.
+    """
+    trigger = cron_trigger(cron)
+    spec_path = Path(spec).resolve()
+    if not spec_path.is_file():
+        raise FileNotFoundError(f"batch spec {spec_path} does not exist")
+    kwargs = {"spec": str(spec_path), "cron": cron, "workdir": str((workdir or Path.cwd()).resolve()),
+              "config": str(Path(config).resolve()) if config else None, "overrides": list(overrides)}
+    sched = _scheduler(Path(db))
+    sched.start(paused=True)
+    try:
+        job = sched.add_job("proctor.batch._scheduler:launch_batch", trigger, kwargs=kwargs,
+                            name=spec_path.stem, id=f"{spec_path.stem}-{os.urandom(3).hex()}")
+        return _entry(job)
+    finally:
+        sched.shutdown(wait=False)
+
+
+def list_schedules(db: Path) -> list[ScheduledBatch]:
+    """Every scheduled batch, soonest first."""
+    if not Path(db).exists():
+        return []
+    sched = _scheduler(Path(db))
+    sched.start(paused=True)
+    try:
+        return [_entry(j) for j in sched.get_jobs(jobstore="default")]
+    finally:
+        sched.shutdown(wait=False)
+
+
+def remove_schedule(db: Path, job_id: str) -> None:
+    """Delete a schedule.
+
+    Raises:
+        ScheduleNotFound: when no schedule has that id.
+    """
+    sched = _scheduler(Path(db))
+    sched.start(paused=True)
+    try:
+        sched.remove_job(job_id)
+    except JobLookupError as exc:
+        raise ScheduleNotFound(f"no schedule {job_id!r}; `proctor schedule list` shows them") from exc
+    finally:
+        sched.shutdown(wait=False)
+
+
+def launch_batch(spec: str, workdir: str, config: str | None = None, overrides: list[str] | None = None,
+                 cron: str = "") -> int | None:
+    """Start ``batch run SPEC`` detached (own session, output to ``<state>/logs``); returns its pid.
+
+    Returns None, starting nothing, while the spec's previous batch still holds its lock.
+    """
+    lock = spec_lock(spec)
+    if lock.held():
+        log.warning("skipping %s: its batch is still running (pid %s)", spec, lock.holder())
+        return None
+    logs = state_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%dT%H-%M-%S%z")
+    with (logs / f"{Path(spec).stem}_{stamp}.log").open("ab") as out:
+        proc = subprocess.Popen(batch_command(Path(spec), config=config, overrides=tuple(overrides or ())),
+                                cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    log.info("launched batch %s (pid %d, cron %s)", spec, proc.pid, cron)
+    return proc.pid
+
+
+def _heartbeat() -> None:
+    """Wakes the scheduler so jobs added by another process are seen."""
+
+
+def serve(db: Path | None = None, *, wake_s: float = 30.0, stop: threading.Event | None = None) -> None:
+    """Serve the schedule database until interrupted (or ``stop`` is set).
+
+    Args:
+        db: Schedule database (default :func:`default_db`).
+        wake_s: How often to re-read the store for jobs added or removed by other processes.
+        stop: When given, run in the background and return once it is set (tests).
+    """
+    path = Path(db or default_db())
+    if stop is None:
+        blocking = _scheduler(path, BlockingScheduler)
+        blocking.add_job(_heartbeat, "interval", seconds=wake_s, jobstore="memory", id="heartbeat")
+        blocking.start()
+        return
+    sched = _scheduler(path)
+    sched.add_job(_heartbeat, "interval", seconds=wake_s, jobstore="memory", id="heartbeat")
+    sched.start()
+    try:
+        stop.wait()
+    finally:
+        sched.shutdown(wait=False)

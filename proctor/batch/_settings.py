@@ -1,0 +1,55 @@
+"""Batch settings (to be nested as ``settings.batch``): executor, shared state, concurrency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ExecutorKind = Literal["local", "ray"]
+
+
+class BatchSettings(BaseModel):
+    """How batches run: where runs execute and where their shared state lives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    executor: ExecutorKind = Field(
+        default="local",
+        description="'local': each run in its own worker process on this host; "
+        "'ray': each run as a Ray task on the cluster at ray_address (GPUs as Ray resources).",
+    )
+    ray_address: str | None = Field(
+        default=None, description="Ray cluster address (e.g. ray://head:10001); None starts a local Ray.",
+    )
+    checkpointer_url: str | None = Field(
+        default=None,
+        description="LangGraph checkpoint store shared by hosts, e.g. postgresql://user@db/proctor; "
+        "None keeps each run's checkpoints.sqlite in its run directory.",
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server (http://host:8000) runs on several hosts share; None: embedded.",
+    )
+    max_concurrency: int = Field(default=2, ge=1, le=256, description="Runs in flight at once, unless the spec says.")
+    batches_dir: Path | None = Field(
+        default=None, description="Where batch directories go (default: <runs_dir>/batches).",
+    )
+    worker_init: str | None = Field(
+        default=None,
+        description="'module:function' or 'path/file.py:function' called in each worker process before "
+        "its run (plugin registration; tests script mock models with it).",
+    )
+    poll_s: float = Field(default=0.5, gt=0, description="How often the batch loop checks its workers.")
+
+
+def batch_settings_of(settings: Any) -> BatchSettings:
+    """``settings.batch`` when the tree has it, else the defaults."""
+    found = getattr(settings, "batch", None)
+    return found if isinstance(found, BatchSettings) else BatchSettings()
+
+
+def batches_root(settings: Any) -> Path:
+    """Directory holding batch directories."""
+    bs = batch_settings_of(settings)
+    return Path(bs.batches_dir) if bs.batches_dir else Path(settings.runs_dir) / "batches"

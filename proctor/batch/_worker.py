@@ -1,0 +1,113 @@
+"""What runs in a worker: start or resume one run directory, then exit.
+
+The local executor runs ``python -m proctor.batch._worker_entry JOB_JSON`` in a fresh process per run,
+so a crash (or ``kill -9``) takes down one run, never the batch; the Ray executor calls
+:func:`run_job` inside a Ray task. Either way the run's ``run.json`` records the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+JobMode = Literal["start", "resume"]
+
+
+class RunJob(BaseModel):
+    """One unit of work for an executor."""
+
+    run_dir: str = Field(description="Absolute path of the run directory.")
+    mode: JobMode = Field(description="'start' a created run, or 'resume' it from its checkpoint.")
+    overrides: list[str] = Field(default_factory=list, description="Settings overrides applied first.")
+    gpus: list[int] = Field(default_factory=list, description="GPU indices given to this run (local executor).")
+    num_gpus: int = Field(default=0, description="GPUs to request (Ray resource).")
+    worker_init: str | None = Field(default=None, description="'module:function' called before the run.")
+
+
+def call_worker_init(target: str | None) -> None:
+    """Import and call ``module:function`` or ``path/to/file.py:function`` (no-op for None).
+
+    Raises:
+        ValueError: when ``target`` has no ``:function`` part.
+    """
+    if not target:
+        return
+    module_name, sep, func_name = target.rpartition(":")
+    if not sep or not module_name:
+        raise ValueError(f"worker_init must be 'module:function', got {target!r}")
+    if module_name.endswith(".py"):
+        spec = importlib.util.spec_from_file_location(Path(module_name).stem, module_name)
+        if spec is None or spec.loader is None:
+            raise ValueError(f"cannot load {module_name}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name)
+    getattr(module, func_name)()
+
+
+async def _arun(job: RunJob) -> str:
+    from proctor.agents._runner import execute, resume_run, settings_for_resume
+    from proctor.log import RunDir
+
+    run = RunDir(Path(job.run_dir))
+    if job.mode == "resume":
+        await resume_run(run, job.overrides)
+        return run.header().status
+    settings = settings_for_resume(run, job.overrides)
+    header = run.header()
+    header.settings, header.settings_digest = settings.public_dump(), settings.digest()
+    run.write_header(header)
+    await execute(run, settings, {"direction": header.direction, "template": settings.workflow.template,
+                                  "ideas": [], "stages": [], "outcomes": []})
+    return run.header().status
+
+
+def run_job(job: RunJob) -> str:
+    """Run ``job`` in this process; returns the run's final status.
+
+    Failures are already recorded in the run's ``run.json`` by the runner, so they are not re-raised:
+    the batch reads the status from there.
+    """
+    from proctor.log import RunDir
+
+    call_worker_init(job.worker_init)
+    try:
+        return asyncio.run(_arun(job))
+    except Exception:  # noqa: BLE001 - the runner recorded it in run.json
+        return RunDir(Path(job.run_dir)).header().status
+
+
+def die_with_driver() -> None:
+    """Ask Linux to SIGKILL this worker when the batch driver that started it dies.
+
+    Without it a killed driver would leave workers running unsupervised, and a ``batch resume``
+    would start a second worker on the same checkpoint. Elsewhere this is a no-op.
+    """
+    driver = os.environ.get("PROCTOR_BATCH_DRIVER_PID")
+    if not driver or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != int(driver):  # the driver died before prctl took effect
+        os._exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of a local worker process (``python -m proctor.batch._worker_entry JOB_JSON``)."""
+    die_with_driver()
+    args = sys.argv[1:] if argv is None else argv
+    status = run_job(RunJob.model_validate_json(args[0]))
+    return 0 if status in ("succeeded", "paused") else 1

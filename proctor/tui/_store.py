@@ -1,0 +1,235 @@
+"""The UI's view of the disk: runs, their audit queues, and decisions, re-read on every call.
+
+The run store (``run.json``, ``events.jsonl``) and each run's audit queue
+(``<run>/control/audit.sqlite``) are the source of truth; a run may live in another process, so
+nothing here caches a decision or an item. Only the summary of an unchanged ``events.jsonl``
+(same size and modification time) is memoised, because parsing a long log every two seconds
+would stall the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from proctor.control._actions import Action
+from proctor.control._audit_log import AuditLog, AuditLogError
+from proctor.control._audit_queue import (
+    AuditDecisionKind,
+    AuditItem,
+    AuditQueue,
+    BudgetStatus,
+    QueueError,
+)
+from proctor.control._paths import control_paths
+from proctor.log import Event, ModelCallEvent, RunDir, RunHeader, StageEvent
+
+
+class RunGone(LookupError):
+    """The run directory (or its queue) disappeared while the UI had it open."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One row of the runs list."""
+
+    path: Path
+    header: RunHeader | None
+    error: str
+    stage: str
+    stages_done: int
+    stages_started: int
+    cost_usd: float
+    held: int
+
+    @property
+    def name(self) -> str:
+        """The directory name."""
+        return self.path.name
+
+    @property
+    def short(self) -> str:
+        """The run id, or the directory name when ``run.json`` is unreadable."""
+        return self.header.id if self.header else self.path.name
+
+    @property
+    def status(self) -> str:
+        """The header's status (``unreadable`` when ``run.json`` cannot be parsed)."""
+        return self.header.status if self.header else "unreadable"
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """An open audit item together with the run that holds it."""
+
+    run: Path
+    item: AuditItem
+
+    @property
+    def key(self) -> str:
+        """A key unique across runs (item ids are only unique within one queue)."""
+        return f"{self.run.name}/{self.item.id}"
+
+
+@dataclass(frozen=True)
+class _EventSummary:
+    stage: str
+    done: int
+    started: int
+    cost: float
+
+
+def queue_path(run: Path) -> Path:
+    """The audit queue database of a run (``<run>/control/audit.sqlite``)."""
+    return control_paths(None, None, run)[0]
+
+
+def audit_log_path(run: Path) -> Path:
+    """The hash-chained audit log of a run (``<run>/control/audit_log.jsonl``)."""
+    return control_paths(None, None, run)[1]
+
+
+class Store:
+    """Reads runs and queues under ``root`` and records decisions.
+
+    Args:
+        root: the runs directory (``settings.runs_dir``).
+        audit_budget: fraction of actions that may be audited (``settings.control.audit_budget``).
+        busy_timeout_ms: SQLite busy timeout for the queues.
+    """
+
+    def __init__(self, root: Path, *, audit_budget: float = 0.02, busy_timeout_ms: int = 5000) -> None:
+        self.root = Path(root)
+        self.audit_budget = audit_budget
+        self.busy_timeout_ms = busy_timeout_ms
+        self._events: dict[Path, tuple[tuple[int, int], _EventSummary]] = {}
+
+    def queue(self, run: Path) -> AuditQueue:
+        """The audit queue of ``run``, without creating it.
+
+        Raises:
+            RunGone: when the run or its queue database no longer exists.
+        """
+        path = queue_path(run)
+        if not path.exists():
+            raise RunGone(f"run {run.name} or its audit queue was deleted")
+        return AuditQueue(path, budget=self.audit_budget, busy_timeout_ms=self.busy_timeout_ms)
+
+    def runs(self) -> list[RunSummary]:
+        """Every run under the root, newest first; unreadable runs are listed, not skipped."""
+        out = []
+        for run in reversed(RunDir.all(self.root)):
+            try:
+                header: RunHeader | None = run.header()
+                error = ""
+            except (OSError, ValueError) as exc:
+                header, error = None, f"{type(exc).__name__}: {exc}"[:200]
+            ev = self._summarise(run)
+            out.append(RunSummary(path=run.path, header=header, error=error, stage=ev.stage,
+                                  stages_done=ev.done, stages_started=ev.started, cost_usd=ev.cost,
+                                  held=len(self._open_items(run.path))))
+        return out
+
+    def _summarise(self, run: RunDir) -> _EventSummary:
+        try:
+            st = os.stat(run.events.path)
+        except OSError:
+            return _EventSummary("", 0, 0, 0.0)
+        key = (st.st_size, st.st_mtime_ns)
+        cached = self._events.get(run.path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        stage, cost = "", 0.0
+        started: set[str] = set()
+        done: set[str] = set()
+        for e in run.events.iter():
+            if isinstance(e, StageEvent):
+                (started if e.status == "started" else done).add(e.stage)
+                stage = e.stage if e.status == "started" else f"{e.stage} ({e.status})"
+            elif isinstance(e, ModelCallEvent):
+                cost += e.cost_usd
+        summary = _EventSummary(stage, len(done), len(started | done), cost)
+        self._events[run.path] = (key, summary)
+        return summary
+
+    def _open_items(self, run: Path) -> list[AuditItem]:
+        try:
+            return self.queue(run).list("open")
+        except (RunGone, QueueError, RuntimeError):
+            return []
+
+    def held(self) -> list[HeldItem]:
+        """Open items of every run, most suspicious (calibrated percentile) first."""
+        items = [HeldItem(run.path, item) for run in RunDir.all(self.root) for item in self._open_items(run.path)]
+        return sorted(items, key=lambda h: (-h.item.percentile, -h.item.score, h.item.created))
+
+    def budget(self) -> BudgetStatus:
+        """Audits used and allowed, summed over every run's queue."""
+        seen = used = 0
+        allowed = 0.0
+        for run in RunDir.all(self.root):
+            try:
+                b = self.queue(run.path).budget()
+            except (RunGone, RuntimeError):
+                continue
+            seen, used, allowed = seen + b.seen, used + b.used, allowed + b.allowed
+        return BudgetStatus(budget=self.audit_budget, seen=seen, used=used, allowed=round(allowed, 3),
+                            over=used > allowed)
+
+    def item(self, run: Path, item_id: str) -> AuditItem:
+        """Re-read one item from its queue.
+
+        Raises:
+            RunGone: the run or its queue was deleted.
+            QueueError: the item is unknown.
+        """
+        return self.queue(run).get(item_id)
+
+    def decide(self, run: Path, item_id: str, decision: AuditDecisionKind, *, reviewer: str, rationale: str,
+               modified: Action | None = None) -> AuditItem:
+        """Record a decision in the run's queue and its audit log (as ``proctor audit decide`` does).
+
+        Raises:
+            RunGone: the run or its queue was deleted.
+            QueueError: the item was already decided (by someone else, say), or the decision is invalid.
+            QueueUnavailable: the queue database is locked or corrupt.
+        """
+        item = self.queue(run).decide(item_id, decision, reviewer=reviewer, rationale=rationale, modified=modified)
+        try:
+            AuditLog(audit_log_path(run)).append("human_decision", {
+                "item_id": item_id, "decision": decision, "reviewer": reviewer, "rationale": rationale,
+                "action_digest": item.action_digest, "via": "tui",
+                "modified_digest": modified.digest() if modified is not None else None})
+        except AuditLogError:
+            pass  # the queue holds the decision; the gate logs it again when the run resumes
+        return item
+
+    def should_resume(self, run: Path) -> bool:
+        """Whether ``run`` is paused and no item of its queue is still undecided."""
+        try:
+            header = RunDir(run).header()
+        except (OSError, ValueError):
+            return False
+        return header.status == "paused" and not self._open_items(run)
+
+    def timeline(self, run: Path, limit: int = 500) -> list[Event]:
+        """The last ``limit`` events of a run.
+
+        Raises:
+            RunGone: the run directory was deleted.
+        """
+        rd = RunDir(run)
+        if not rd.header_path.exists():
+            raise RunGone(f"run {run.name} was deleted")
+        return rd.events.read()[-limit:]
+
+
+def since(ts: datetime, now: datetime) -> str:
+    """A short age such as ``42s``, ``5m`` or ``3h``."""
+    secs = max(0, int((now - ts).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            return f"{secs // size}{unit}"
+    return f"{secs}s"

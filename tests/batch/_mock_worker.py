@@ -1,0 +1,35 @@
+"""``batch.worker_init`` for tests: scripts ``mock/u`` in each worker process.
+
+The n-th idea of a run is derived from the prompt (which lists the earlier ideas), so a resumed
+worker continues the numbering. With ``PROCTOR_TEST_HANG_DIR`` set, a worker hangs inside its
+run's second model call after writing ``<dir>/<pid>``: the kill -9 tests wait for that file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+
+def idea(i: int) -> str:
+    return json.dumps({"Name": f"idea_{i}", "Title": f"Idea title number {i}", "Experiment": "e" * 40,
+                       "Interestingness": 5, "Feasibility": 6, "Novelty": 7})
+
+
+def respond(messages: list[dict[str, Any]]) -> str:
+    text = " ".join(str(m.get("content", "")) for m in messages)
+    n = text.count("Idea title number")
+    hang_dir = os.environ.get("PROCTOR_TEST_HANG_DIR")
+    if hang_dir and n == 1:
+        (Path(hang_dir) / str(os.getpid())).write_text("hanging")
+        time.sleep(3600)
+    return idea(n)
+
+
+def init() -> None:
+    from proctor.llm import mock
+
+    mock.script("u", respond)
