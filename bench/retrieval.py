@@ -102,6 +102,8 @@ def bench_abstracts(settings: RetrievalSettings, n: int, workdir: Path) -> None:
     target, what = (default, f"the default index ({default.papers.count()} papers)") \
         if default_index_ready(default) else (index, f"the {n}-abstract sample (default index not built)")
     queries = [r["title"] for r in random.Random(1).sample(records, 50)]
+    p50, p95 = latency(lambda q: target.embedder.embed([q]), queries)
+    print(f"[abstracts] query embedding alone: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     for mode in ("two_stage", "paragraph", "paper"):
         p50, p95 = latency(lambda q, m=mode: search_many(target, [q], mode=m), queries)  # type: ignore[misc]
         print(f"[abstracts] query latency over {what}, {mode}: p50 {p50:.1f} ms, p95 {p95:.1f} ms "

@@ -64,6 +64,7 @@ def _metrics_table(title: str, metrics: Any) -> Table:
 def paper_command(paper: str, out: str | None, as_json: bool, config: str | None,
                   overrides: tuple[str, ...]) -> None:
     """Review PAPER (a PDF, .txt, .md or .tex file) with the configured reviewer model."""
+    from proctor._registry import UnknownComponent
     from proctor.review import PaperTextError, load_paper_text, review_paper
 
     settings, review = _load(config, overrides)
@@ -71,8 +72,12 @@ def paper_command(paper: str, out: str | None, as_json: bool, config: str | None
         text = load_paper_text(paper)
     except PaperTextError as exc:
         fail(str(exc), EXIT_USAGE)
-    with err_console.status(f"reviewing {paper} with {settings.llm.reviewer}..."):
-        result = asyncio.run(review_paper(text, settings, out_dir=Path(out) if out else None, review=review))
+    try:
+        with err_console.status(f"reviewing {paper} with {settings.llm.reviewer}..."):
+            result = asyncio.run(review_paper(text, settings, out_dir=Path(out) if out else None,
+                                              review=review))
+    except UnknownComponent as exc:
+        fail(f"{exc}; set review.reviewer to one of them", EXIT_USAGE)
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2))
     else:
@@ -114,6 +119,7 @@ def eval_command(reviews: str, ratings: str | None, threshold: float, as_json: b
 def bench_command(n: int, seed: int, out: str | None, as_json: bool, config: str | None,
                   overrides: tuple[str, ...]) -> None:
     """Review a seeded sample of N ICLR 2022 papers and score the reviews against the decisions."""
+    from proctor._registry import UnknownComponent
     from proctor.review import BenchMissing, run_bench
 
     settings, review = _load(config, overrides)
@@ -127,7 +133,7 @@ def bench_command(n: int, seed: int, out: str | None, as_json: bool, config: str
     try:
         result = asyncio.run(run_bench(settings, n=n, seed=seed, review=review,
                                        out_csv=Path(out) if out else None, on_row=progress))
-    except BenchMissing as exc:
+    except (BenchMissing, UnknownComponent) as exc:
         fail(str(exc), EXIT_USAGE)
     if as_json:
         click.echo(result.model_dump_json(indent=2))

@@ -54,12 +54,12 @@ class ProctorApp(App[None]):
     def compose(self) -> ComposeResult:
         """Header, the three tabs, footer."""
         yield Header()
-        with TabbedContent(initial="queue"):
-            with TabPane("Audit queue", id="queue"):
+        with TabbedContent(initial="tab-queue"):
+            with TabPane("Audit queue", id="tab-queue"):
                 yield QueuePane(self.store, reviewer=self.reviewer, launcher=self.launcher, id="queue-pane")
-            with TabPane("Runs", id="runs"):
+            with TabPane("Runs", id="tab-runs"):
                 yield RunsPane(self.store, reviewer=self.reviewer, launcher=self.launcher, id="runs-pane")
-            with TabPane("Papers", id="papers"):
+            with TabPane("Papers", id="tab-papers"):
                 yield PapersPane(self.store, reviewer=self.reviewer, id="papers-pane")
         yield Footer()
 
@@ -95,11 +95,11 @@ class ProctorApp(App[None]):
             except (OSError, ValueError, RuntimeError, LookupError) as exc:
                 pane.set_status(f"could not read: {type(exc).__name__}: {exc}"[:200])
         held = len(self.query_one(QueuePane).held)
-        self.query_one(TabbedContent).get_tab("queue").label = f"Audit queue ({held})" if held else "Audit queue"
+        self.query_one(TabbedContent).get_tab("tab-queue").label = f"Audit queue ({held})" if held else "Audit queue"
 
     def action_tab(self, tab: str) -> None:
         """Switch to a tab and focus its table."""
-        self.query_one(TabbedContent).active = tab
+        self.query_one(TabbedContent).active = f"tab-{tab}"
         self.query_one(_TABS[tab]).focus()
 
     def action_help(self) -> None:

@@ -79,3 +79,9 @@ def test_bench_json(mini_bench: Path) -> None:
     data = json.loads(result.output)
     assert data["metrics"]["n"] == 3 and len(data["rows"]) == 3
     assert Path("ours.csv").read_text().startswith("paper_id,Summary,Questions")
+
+
+def test_unknown_reviewer_lists_the_registered_ones(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text("text")
+    result = CliRunner().invoke(review_group, ["ok.txt", *MOCK, "--set", "review.reviewer=nope"])
+    assert result.exit_code == 2 and "registered: neurips" in result.output

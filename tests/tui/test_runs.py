@@ -54,6 +54,8 @@ async def test_pause_request_toggles(root: Path, store: Store, launcher: Launche
         body = json.loads(request_path(run.path, "pause").read_text())
         assert body["request"] == "pause" and body["by"] == "alice"
         assert "pause requested" in _status(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
         assert pilot.app.query_one("#runs", DataTable).get_row_at(0)[1] == "running [pause]"
         await pilot.press("p")
         await pilot.pause()
@@ -116,18 +118,17 @@ async def test_resume_key_starts_a_paused_run_with_nothing_held(root: Path, stor
 
 @pytest.mark.anyio
 async def test_run_deleted_while_open(root: Path, store: Store, launcher: Launcher) -> None:
-    keep = make_run(root, "keep")
-    gone = make_run(root, "gone")
+    runs = {r.path for r in (make_run(root, "one"), make_run(root, "two"))}
     async with _app(store, launcher).run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await pilot.pause()
-        assert pilot.app.query_one("RunsPane").current().path == gone.path
+        gone = pilot.app.query_one("RunsPane").current()
+        (keep,) = runs - {gone.path}
         shutil.rmtree(gone.path)
         await pilot.press("p")
         await pilot.pause()
         assert not gone.path.exists()
-        runs = pilot.app.query_one("#runs", DataTable)
-        assert runs.row_count == 1 and pilot.app.query_one("RunsPane").current().path == keep.path
+        assert pilot.app.query_one("#runs", DataTable).row_count == 1 and pilot.app.query_one("RunsPane").current().path == keep
         await pilot.press("ctrl+r")
         await pilot.pause()
 
