@@ -51,12 +51,12 @@ class HumanReviewScreen(Screen[bool]):
                 with Horizontal(classes="score"):
                     yield Label(f"{name} {low}-{high}")
                     options = [(str(v), v) for v in range(low, high + 1)]
-                    yield Select(options, value=ex.get(name, Select.BLANK), id=f"f-{name}", prompt="choose")
+                    yield Select(options, value=ex.get(name, Select.NULL), id=f"f-{name}", prompt="choose")
             yield Checkbox("Ethical concerns (needs an ethics review)", bool(ex.get("Ethical Concerns", False)),
                            id="f-ethics")
             with Horizontal(classes="score"):
                 yield Label("Decision")
-                yield Select([("Accept", "Accept"), ("Reject", "Reject")], value=ex.get("Decision", Select.BLANK),
+                yield Select([("Accept", "Accept"), ("Reject", "Reject")], value=ex.get("Decision", Select.NULL),
                              id="f-Decision", prompt="choose")
             yield Static("", id="errors")
             with Horizontal(id="buttons"):
@@ -88,7 +88,7 @@ class HumanReviewScreen(Screen[bool]):
             data[name] = [line.strip() for line in text.splitlines() if line.strip()]
         for name in [*SCORES, "Decision"]:
             value = self.query_one(f"#f-{name}", Select).value
-            if value is not Select.BLANK:
+            if value is not Select.NULL:
                 data[name] = value
         data["Ethical Concerns"] = self.query_one("#f-ethics", Checkbox).value
         return data

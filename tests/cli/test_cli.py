@@ -64,3 +64,11 @@ def test_run_then_list_and_show(runner: CliRunner, tmp_path: Path) -> None:
 def test_resume_unknown_run(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["resume", "nope"])
     assert result.exit_code == 2 and "no run 'nope'" in result.output
+
+
+def test_every_command_loads(runner: CliRunner) -> None:
+    from proctor.cli.main import COMMANDS
+
+    for name in COMMANDS:
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)

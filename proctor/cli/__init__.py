@@ -1,0 +1,1 @@
+"""The ``proctor`` command line (see ``proctor.cli.main``)."""
