@@ -2,7 +2,7 @@
 
 Field names are Python identifiers; their aliases are the form's own headings (``"Ethical
 Concerns"``), which is what models write and what the released ICLR 2022 review CSVs use as
-columns.
+columns; ``model_dump()`` keys by those headings too (``serialize_by_alias``).
 
 Bounds: lists carry ``maxItems`` in the JSON schema (free for the embedded model's grammar), and
 text is cut to ``SUMMARY_CHARS``/``ITEM_CHARS`` on validation, never rejected, since a long
@@ -55,7 +55,7 @@ Score4 = Annotated[int, Field(ge=1, le=4)]
 class ReviewText(BaseModel):
     """The prose part of a review; a meta-review asks the model for only this."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     summary: Summary = Field(alias="Summary", description=f"What the paper does and claims, without "
                              f"critique (at most {SUMMARY_CHARS} characters).")
@@ -73,7 +73,7 @@ class ReviewForm(BaseModel):
     quality); Confidence 1-5; Decision Accept or Reject.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     summary: Summary = Field(alias="Summary", description=f"What the paper does and claims, without "
                              f"critique (at most {SUMMARY_CHARS} characters).")

@@ -47,6 +47,11 @@ class ReviewResult(BaseModel):
     seconds: float = Field(description="Wall time of the whole review.")
 
     @property
+    def final(self) -> ReviewForm:
+        """The final review (same as :attr:`review`)."""
+        return self.review
+
+    @property
     def decision(self) -> str:
         """``Accept`` or ``Reject``: the final review's decision."""
         return self.review.decision

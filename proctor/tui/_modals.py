@@ -188,16 +188,21 @@ class TooSmallScreen(Screen[None]):
 
     DEFAULT_CSS = """
     TooSmallScreen { align: center middle; }
-    TooSmallScreen Static { width: auto; height: auto; color: $text-warning; }
+    TooSmallScreen Static { width: 100%; height: auto; color: $text-warning; text-align: center; }
     """
     BINDINGS = [Binding("q", "app.quit", "Quit")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = ""
+
     def compose(self) -> ComposeResult:
         """One message."""
-        yield Static("", id="message")
+        yield Static(self.message, id="message")
 
     def show(self, width: int, height: int) -> None:
         """Say how big the terminal is and how big it needs to be."""
-        self.query_one("#message", Static).update(
-            f"Terminal too small ({width}x{height}).\nEnlarge it to at least {MIN_WIDTH}x{MIN_HEIGHT}; "
-            "nothing is lost meanwhile.\nq quits.")
+        self.message = (f"Terminal too small ({width}x{height}).\nEnlarge it to at least {MIN_WIDTH}x{MIN_HEIGHT}; "
+                        "nothing is lost meanwhile.\nq quits.")
+        for static in self.query("#message").results(Static):
+            static.update(self.message)

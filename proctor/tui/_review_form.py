@@ -11,8 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Label, Select, Static, TextArea
+from textual.widgets.select import NoSelection
 
 from proctor.tui._papers import LISTS, SCORES, PaperRef, review_form_model, write_human_review
+
+
+def _decision(existing: dict[str, Any]) -> str | NoSelection:
+    value = existing.get("Decision")
+    return value if value in ("Accept", "Reject") else Select.NULL
 
 
 class HumanReviewScreen(Screen[bool]):
@@ -51,12 +57,13 @@ class HumanReviewScreen(Screen[bool]):
                 with Horizontal(classes="score"):
                     yield Label(f"{name} {low}-{high}")
                     options = [(str(v), v) for v in range(low, high + 1)]
-                    yield Select(options, value=ex.get(name, Select.NULL), id=f"f-{name}", prompt="choose")
+                    value = ex.get(name) if ex.get(name) in range(low, high + 1) else Select.NULL
+                    yield Select(options, value=value, id=f"f-{name}", prompt="choose")
             yield Checkbox("Ethical concerns (needs an ethics review)", bool(ex.get("Ethical Concerns", False)),
                            id="f-ethics")
             with Horizontal(classes="score"):
                 yield Label("Decision")
-                yield Select([("Accept", "Accept"), ("Reject", "Reject")], value=ex.get("Decision", Select.NULL),
+                yield Select([("Accept", "Accept"), ("Reject", "Reject")], value=_decision(ex),
                              id="f-Decision", prompt="choose")
             yield Static("", id="errors")
             with Horizontal(id="buttons"):

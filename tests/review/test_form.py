@@ -73,3 +73,8 @@ def test_markdown_has_every_section_and_score() -> None:
     for name in SCORE_RANGES:
         assert f"| {name} |" in md
     assert "- Small study" in md
+
+
+def test_model_dump_uses_the_form_headings() -> None:
+    review = ReviewForm.model_validate(form(overall=4))
+    assert review.model_dump()["Overall"] == 4 and review.text().model_dump()["Summary"]

@@ -107,7 +107,8 @@ def split_dataset(name, config, seed):
     xtr, xho, ytr, yho = train_test_split(x, y, test_size=n_hold, stratify=y, random_state=seed)
     xva, xte, yva, yte = train_test_split(xho, yho, test_size=config["test_fraction"] / n_hold,
                                           stratify=yho, random_state=seed)
-    mu, sd = xtr.mean(0), xtr.std(0) + 1e-6
+    mu, sd = xtr.mean(0), xtr.std(0)
+    sd = np.where(sd < 1e-6, 1.0, sd).astype(np.float32)  # digits has constant pixels
     return [(torch.from_numpy((a - mu) / sd), torch.from_numpy(b).long())
             for a, b in ((xtr, ytr), (xva, yva), (xte, yte))]
 
