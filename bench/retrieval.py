@@ -124,9 +124,13 @@ def bench_iclr(settings: RetrievalSettings, n: int, max_chunks: int, workdir: Pa
         t = time.perf_counter()
         results = search_many(index, queries, mode=mode, k=10)  # type: ignore[arg-type]
         took = (time.perf_counter() - t) / len(queries)
-        hits = sum(pid in {h.passage.paper_id for h in res} for pid, res in zip(ids, results, strict=True))
-        print(f"[iclr] Recall@10 {mode:>9}: {hits / len(ids):.3f} ({hits}/{len(ids)} abstracts as queries; "
-              f"{took * 1000:.0f} ms/query incl. embedding)")
+        ranks = [next((h.rank for h in res if h.passage.paper_id == pid), None)
+                 for pid, res in zip(ids, results, strict=True)]
+        hits = sum(r is not None for r in ranks)
+        at1 = sum(r == 1 for r in ranks) / len(ids)
+        mrr = sum(1 / r for r in ranks if r) / len(ids)
+        print(f"[iclr] Recall@10 {mode:>9}: {hits / len(ids):.3f} ({hits}/{len(ids)} abstracts as queries over "
+              f"{len(docs)} papers), Recall@1 {at1:.3f}, MRR@10 {mrr:.3f}; {took * 1000:.0f} ms/query")
     for mode in ("two_stage", "paragraph"):
         p50, p95 = latency(lambda q, m=mode: search_many(index, [q], mode=m), [d.title for d in docs][:50])  # type: ignore[misc]
         print(f"[iclr] query latency over {index.chunks.count()} paragraphs, {mode}: "

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from proctor.agents._context import RunContext
+from proctor.agents._text import clipped
 from proctor.agents._gating import HeldForHuman, execute_approved, submit
 from proctor.control import Action, FileEdit, ShellCommand, approve_harness
 from proctor.llm import get_model
@@ -40,7 +41,7 @@ def knob_model(knobs: list[Any]) -> type[BaseModel]:
             fields[k.name] = (bool, Field(default=k.default))
         else:
             fields[k.name] = (Literal[tuple(k.choices)], Field(default=k.default))  # type: ignore[misc]
-    fields["rationale"] = (str, Field(min_length=5, max_length=200))
+    fields["rationale"] = (clipped(300), Field())
     return create_model("ExperimentConfig", **fields)
 
 
@@ -90,7 +91,7 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
         model = get_model("untrusted", settings)
         last_error = ""
         for attempt in range(1, wf.max_experiment_attempts + 1):
-            prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.task_description,
+            prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
                             knobs=[_describe(k) for k in template.knobs], baseline=_summary(baseline),
                             last_error=last_error)
             proposal = await model.structured([{"role": "user", "content": prompt}], config_model,

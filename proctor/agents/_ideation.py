@@ -32,8 +32,15 @@ def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], t
 
 async def propose_idea(state: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Ask the untrusted model for one more idea (schema-valid) and append it to the state."""
+    from proctor.agents._templates import load_template
+
     model = get_model("untrusted", settings)
-    messages = ideation_messages(state, DEFAULT_SEED_IDEAS, "")
+    seeds, task = DEFAULT_SEED_IDEAS, ""
+    if "experiments" in settings.workflow.stages:
+        template = load_template(settings.workflow.template)
+        seeds = [s.model_dump() for s in template.seed_ideas][:3] or DEFAULT_SEED_IDEAS
+        task = template.prompt.task_description
+    messages = ideation_messages(state, seeds, task)
     n = len(state.get("ideas", []))
     idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
     taken = {i["Name"] for i in state.get("ideas", [])}

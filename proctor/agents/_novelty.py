@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from proctor.agents._context import RunContext
+from proctor.agents._text import clipped
 from proctor.control import Action, LiteratureQuery
 from proctor.llm import get_model
 from proctor.prompts import render
@@ -27,15 +28,15 @@ from proctor.prompts import render
 class Queries(BaseModel):
     """Search queries the model proposes."""
 
-    queries: list[str] = Field(min_length=1, max_length=3)
+    queries: list[clipped(200)]  # type: ignore[valid-type]
 
 
 class NoveltyDecision(BaseModel):
     """The model's verdict."""
 
     novel: bool
-    cited: list[int] = Field(default_factory=list, max_length=5)
-    reasoning: str = Field(min_length=5, max_length=400)
+    cited: list[int] = Field(default_factory=list)
+    reasoning: clipped(600)  # type: ignore[valid-type]
 
 
 def _show(hit: Any) -> str:
@@ -79,7 +80,7 @@ async def check_idea_novelty(ctx: RunContext, idea: dict[str, Any], earlier: lis
         prompt = render("agents/novelty_queries.j2", idea=idea, previous_queries=queries, hits=shown)
         proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=120,
                                           seed=settings.workflow.seed + round_no)
-        queries += await _approved_queries(ctx, idea, proposed.queries)
+        queries += await _approved_queries(ctx, idea, proposed.queries[:3])
         evidence = await acheck_novelty(index, text, queries, earlier_ideas=earlier)
     assert evidence is not None
     top = evidence.hits[: settings.workflow.novelty_evidence]

@@ -10,15 +10,19 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from proctor.agents._text import clipped
+
+Clip40, Clip120, Clip500 = clipped(40), clipped(120), clipped(500)
+
 
 class Idea(BaseModel):
     """A research idea, in the AI Scientist's ``seed_ideas.json`` shape."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    Name: str = Field(description="Short snake_case identifier.", min_length=3, max_length=40)
-    Title: str = Field(description="Title of the paper the idea would become.", min_length=8, max_length=120)
-    Experiment: str = Field(description="What to run and measure.", min_length=20, max_length=300)
+    Name: Clip40 = Field(description="Short snake_case identifier.")  # type: ignore[valid-type]
+    Title: Clip120 = Field(description="Title of the paper the idea would become.")  # type: ignore[valid-type]
+    Experiment: Clip500 = Field(description="What to run and measure.")  # type: ignore[valid-type]
     Interestingness: int = Field(ge=1, le=10)
     Feasibility: int = Field(ge=1, le=10)
     Novelty: int = Field(ge=1, le=10)

@@ -24,19 +24,35 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from proctor._registry import UnknownComponent, lookup, names, register
+from proctor.agents._template_results import (
+    DatasetResult,
+    FinalInfo,
+    TemplateError,
+    _errors,
+    parse_final_info,
+)
+
+__all__ = [
+    "DatasetResult", "FinalInfo", "Knob", "KnobType", "SeedIdea", "Template", "TemplateError",
+    "TemplatePrompt", "list_templates", "load_template", "parse_final_info", "run_argv",
+]
 
 KnobType = Literal["int", "float", "choice", "bool"]
 REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # Left behind by earlier runs in a user's template directory; the harness re-runs the baseline.
 _COPY_IGNORE = shutil.ignore_patterns("run_*", "__pycache__", "*.pyc", ".*")
-
-
-class TemplateError(ValueError):
-    """A template directory, knob config or ``final_info.json`` that does not fit the format."""
 
 
 class Knob(BaseModel):
@@ -75,14 +91,15 @@ class Knob(BaseModel):
             assert self.choices is not None
             ok = value in self.choices and not isinstance(value, bool)
             return None if ok else f"{self.name} must be one of {self.choices}, got {value!r}"
-        allowed: tuple[type, ...] = (int,) if self.type == "int" else (int, float)
-        if isinstance(value, bool) or not isinstance(value, allowed):
+        wrong_int = self.type == "int" and isinstance(value, float)
+        if isinstance(value, bool) or not isinstance(value, int | float) or wrong_int:
             return f"{self.name} must be {'an integer' if self.type == 'int' else 'a number'}, got {value!r}"
-        if not math.isfinite(value):
+        number = float(value)
+        if not math.isfinite(number):
             return f"{self.name} must be finite, got {value!r}"
-        if self.min is not None and value < self.min:
+        if self.min is not None and number < self.min:
             return f"{self.name}={value} is below the minimum {self.min:g}"
-        if self.max is not None and value > self.max:
+        if self.max is not None and number > self.max:
             return f"{self.name}={value} is above the maximum {self.max:g}"
         return None
 
@@ -179,62 +196,6 @@ class Template(BaseModel):
         return dest
 
 
-class DatasetResult(BaseModel):
-    """One dataset's entry of ``final_info.json``; other keys (``stderrs``, ...) are kept."""
-
-    model_config = ConfigDict(extra="allow")
-
-    means: dict[str, float]
-
-    @field_validator("means", mode="before")
-    @classmethod
-    def _finite_numbers(cls, means: Any) -> Any:
-        if not isinstance(means, dict) or not means:
-            raise ValueError("'means' must be a non-empty object of metric name to number")
-        for metric, value in means.items():
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"metric {metric!r} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"metric {metric!r} is {value}; experiments must report finite values")
-        return means
-
-
-class FinalInfo(RootModel[dict[str, DatasetResult]]):
-    """A parsed ``final_info.json``: ``{dataset: {"means": {metric: float}, ...}}``."""
-
-    @field_validator("root")
-    @classmethod
-    def _non_empty(cls, root: dict[str, DatasetResult]) -> dict[str, DatasetResult]:
-        if not root:
-            raise ValueError("no datasets: expected {dataset: {'means': {metric: value}}}")
-        return root
-
-    def means(self) -> dict[str, dict[str, float]]:
-        """Dataset to metric to mean value."""
-        return {dataset: result.means for dataset, result in self.root.items()}
-
-
-def parse_final_info(path: str | Path) -> FinalInfo:
-    """Read and validate a run's ``final_info.json``.
-
-    Raises:
-        TemplateError: when the file is missing, is not JSON, or is not shaped
-            ``{dataset: {"means": {metric: finite number}}}``; the message names the file.
-    """
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise TemplateError(f"{path}: not found; did experiment.py finish?") from exc
-    except (OSError, ValueError) as exc:
-        raise TemplateError(f"{path}: not valid JSON ({exc})") from exc
-    try:
-        return FinalInfo.model_validate(data)
-    except ValidationError as exc:
-        raise TemplateError(f"{path}: {_errors(exc)}; expected {{dataset: {{'means': {{metric: number}}}}}}") \
-            from exc
-
-
 def run_argv(template: Template, run_name: str, config_path: str | Path | None = None,
              seed: int | None = None) -> list[str]:
     """The argv for one run, relative to the work dir (``python experiment.py --out_dir=...``).
@@ -243,10 +204,10 @@ def run_argv(template: Template, run_name: str, config_path: str | Path | None =
         template: the template being run (checked for ``--config``/``--seed`` support).
         run_name: the output directory, e.g. ``"run_1"``; a plain name, no path separators.
         config_path: a knob-values JSON, relative to the work dir.
-        seed: overrides the template's ``seed`` knob.
+        seed: overrides the template's ``seed`` knob; ignored for a template without one.
 
     Raises:
-        TemplateError: for an unsafe run name, or config/seed on a template without knobs.
+        TemplateError: for an unsafe run name, or a config for a template without knobs.
     """
     if not _SAFE_NAME.fullmatch(run_name):
         raise TemplateError(f"run name {run_name!r} must be a plain name like 'run_1'")
@@ -257,9 +218,9 @@ def run_argv(template: Template, run_name: str, config_path: str | Path | None =
         if str(config_path).startswith("-"):
             raise TemplateError(f"config path {config_path!s} must not start with '-'")
         argv.append(f"--config={config_path}")
-    if seed is not None:
-        if not any(k.name == "seed" for k in template.knobs):
-            raise TemplateError(f"template {template.name!r} has no 'seed' knob, so it takes no --seed")
+    # AI Scientist templates take no --seed (argparse would reject it), so it is left out for
+    # them and the run is as seeded as the template makes it.
+    if seed is not None and any(k.name == "seed" for k in template.knobs):
         argv.append(f"--seed={int(seed)}")
     return argv
 
@@ -277,17 +238,16 @@ def load_template(name_or_path: str | Path) -> Template:
         TemplateError: when a file is missing or malformed; the message names the file and fix.
     """
     text = str(name_or_path)
-    if isinstance(name_or_path, Path) or "/" in text or text.startswith(".") or Path(text).is_dir():
-        root = Path(text).expanduser()
-        if not root.is_dir():
-            raise TemplateError(f"template directory {root} does not exist")
-        return _load_dir(root.resolve(), root.resolve().name)
-    try:
+    if not isinstance(name_or_path, Path) and text in names("template"):
         found = lookup("template", text)
-    except UnknownComponent:
-        raise
-    target = found() if callable(found) else found
-    return _load_dir(Path(str(target)), text)
+        target = found() if callable(found) else found
+        return _load_dir(Path(str(target)), text)
+    root = Path(text).expanduser()
+    if root.is_dir():
+        return _load_dir(root.resolve(), root.resolve().name)
+    if isinstance(name_or_path, Path) or "/" in text or text.startswith("."):
+        raise TemplateError(f"template directory {root} does not exist")
+    raise UnknownComponent("template", text, names("template"))
 
 
 def _load_dir(root: Path, name: str) -> Template:
@@ -310,8 +270,6 @@ def _load_dir(root: Path, name: str) -> Template:
 
 
 def _read(root: Path, filename: str, shape: Any, expected: str) -> Any:
-    from pydantic import TypeAdapter
-
     path = root / filename
     try:
         data = json.loads(path.read_text())
@@ -321,15 +279,6 @@ def _read(root: Path, filename: str, shape: Any, expected: str) -> Any:
         return TypeAdapter(shape).validate_python(data)
     except ValidationError as exc:
         raise TemplateError(f"{path}: {_errors(exc)}; expected {expected}") from exc
-
-
-def _errors(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-    more = len(exc.errors()) - 5
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _register_shipped() -> None:

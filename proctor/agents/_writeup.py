@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from proctor.agents._claims import UnsupportedClaim, check_claims
 from proctor.agents._results import ResultsTable
+from proctor.agents._text import clipped
 from proctor.llm import get_model
 from proctor.prompts import render
 from proctor.settings import Settings  # noqa: TC001
@@ -30,12 +31,12 @@ from proctor.settings import Settings  # noqa: TC001
 class PaperProse(BaseModel):
     """What the model writes."""
 
-    title: str = Field(min_length=5, max_length=120)
-    abstract: str = Field(min_length=20, max_length=600)
-    introduction: str = Field(min_length=20, max_length=800)
-    method: str = Field(min_length=20, max_length=600)
-    results_discussion: str = Field(min_length=20, max_length=700)
-    conclusion: str = Field(min_length=10, max_length=400)
+    title: clipped(150)  # type: ignore[valid-type]
+    abstract: clipped(1200)  # type: ignore[valid-type]
+    introduction: clipped(2000)  # type: ignore[valid-type]
+    method: clipped(2000)  # type: ignore[valid-type]
+    results_discussion: clipped(2000)  # type: ignore[valid-type]
+    conclusion: clipped(1000)  # type: ignore[valid-type]
 
 
 class Reference(BaseModel):

@@ -15,7 +15,7 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,20 @@ def _entry(job: Any) -> ScheduledBatch:
                           next_run=job.next_run_time)
 
 
+def open_store(db: Path) -> Any:
+    """The schedule's job store, opened without starting a scheduler.
+
+    Management commands must not start one: a started scheduler processes due jobs, so a
+    ``schedule list`` at 02:00 could advance (and lose) the nightly start.
+    """
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    store = SQLAlchemyJobStore(url=f"sqlite:///{db}")
+    store.start(BackgroundScheduler(timezone="UTC"), "default")
+    return store
+
+
 def add_schedule(db: Path, cron: str, spec: str | Path, *, workdir: Path | None = None,
                  config: str | None = None, overrides: tuple[str, ...] = ()) -> ScheduledBatch:
     """Schedule ``spec`` at ``cron`` (UTC).
@@ -88,32 +102,35 @@ def add_schedule(db: Path, cron: str, spec: str | Path, *, workdir: Path | None 
         CronError: for a malformed expression.
         FileNotFoundError: when the spec does not exist.
     """
+    from apscheduler.job import Job
+
     trigger = cron_trigger(cron)
     spec_path = Path(spec).resolve()
     if not spec_path.is_file():
         raise FileNotFoundError(f"batch spec {spec_path} does not exist")
     kwargs = {"spec": str(spec_path), "cron": cron, "workdir": str((workdir or Path.cwd()).resolve()),
               "config": str(Path(config).resolve()) if config else None, "overrides": list(overrides)}
-    sched = _scheduler(Path(db))
-    sched.start(paused=True)
+    store = open_store(Path(db))
     try:
-        job = sched.add_job("proctor.batch._scheduler:launch_batch", trigger, kwargs=kwargs,
-                            name=spec_path.stem, id=f"{spec_path.stem}-{os.urandom(3).hex()}")
+        job = Job(store._scheduler, id=f"{spec_path.stem}-{os.urandom(3).hex()}",
+                  func="proctor.batch._scheduler:launch_batch", trigger=trigger, executor="default",
+                  args=(), kwargs=kwargs, name=spec_path.stem,
+                  next_run_time=trigger.get_next_fire_time(None, datetime.now(UTC)), **_JOB_DEFAULTS)
+        store.add_job(job)
         return _entry(job)
     finally:
-        sched.shutdown(wait=False)
+        store.shutdown()
 
 
 def list_schedules(db: Path) -> list[ScheduledBatch]:
     """Every scheduled batch, soonest first."""
     if not Path(db).exists():
         return []
-    sched = _scheduler(Path(db))
-    sched.start(paused=True)
+    store = open_store(Path(db))
     try:
-        return [_entry(j) for j in sched.get_jobs(jobstore="default")]
+        return [_entry(j) for j in store.get_all_jobs()]
     finally:
-        sched.shutdown(wait=False)
+        store.shutdown()
 
 
 def remove_schedule(db: Path, job_id: str) -> None:
@@ -122,14 +139,13 @@ def remove_schedule(db: Path, job_id: str) -> None:
     Raises:
         ScheduleNotFound: when no schedule has that id.
     """
-    sched = _scheduler(Path(db))
-    sched.start(paused=True)
+    store = open_store(Path(db))
     try:
-        sched.remove_job(job_id)
+        store.remove_job(job_id)
     except JobLookupError as exc:
         raise ScheduleNotFound(f"no schedule {job_id!r}; `proctor schedule list` shows them") from exc
     finally:
-        sched.shutdown(wait=False)
+        store.shutdown()
 
 
 def launch_batch(spec: str, workdir: str, config: str | None = None, overrides: list[str] | None = None,
@@ -144,7 +160,7 @@ def launch_batch(spec: str, workdir: str, config: str | None = None, overrides: 
         return None
     logs = state_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().astimezone().strftime("%Y-%m-%dT%H-%M-%S%z")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
     with (logs / f"{Path(spec).stem}_{stamp}.log").open("ab") as out:
         proc = subprocess.Popen(batch_command(Path(spec), config=config, overrides=tuple(overrides or ())),
                                 cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

@@ -55,6 +55,14 @@ def run_cmd(direction: str, template: str | None, config: str | None, overrides:
     settings = load_settings(config, overrides)
     for role in ("untrusted", "trusted", "reviewer"):
         get_model(role, settings)  # refuse bad model strings before creating anything
+    if "experiments" in settings.workflow.stages:
+        from proctor._registry import UnknownComponent
+        from proctor.agents._templates import TemplateError, load_template
+
+        try:
+            load_template(template or settings.workflow.template)
+        except (TemplateError, UnknownComponent) as exc:
+            fail(f"{exc}", 2)
     _drive(lambda: start_run(settings, direction, template),
            "\nthe run directory is intact; `proctor runs list` shows it and `proctor resume RUN` continues it")
 

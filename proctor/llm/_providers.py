@@ -7,6 +7,7 @@ provider's, goes through ``litellm.acompletion`` and the same gateway code.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -57,13 +58,15 @@ class LocalProvider(CustomLLM):
             )
         params: dict[str, Any] = kwargs.get("optional_params") or {}
         engine = _local_engine.get_engine()
+        schema = _schema_of(params)
+        stop = params.get("stop") or (None if schema else _local_engine.CHAT_STOP)
         gen = engine.generate(
             _local_engine.format_chat(messages),
-            json_schema=_schema_of(params),
+            json_schema=schema,
             max_new_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens") or 512),
             temperature=float(params.get("temperature") or 0.0),
             seed=params.get("seed"),
-            stop=params.get("stop"),
+            stop=stop,
         )
         return _response(f"local/{name}", gen.text, gen.prompt_tokens, gen.completion_tokens, gen.finish_reason)
 
@@ -90,7 +93,11 @@ class MockProvider(CustomLLM):
                 out = script.pop(0)
             else:
                 raise ModelUnavailable(f"mock model {name!r} ran out of scripted outputs")
-        text = out(messages) if callable(out) else out
+        if callable(out):
+            takes_params = len(inspect.signature(out).parameters) >= 2
+            text = out(messages, params) if takes_params else out(messages)  # type: ignore[call-arg]
+        else:
+            text = out
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         return _response(f"mock/{name}", text, prompt_tokens, len(text.split()), "stop")
 
@@ -100,7 +107,11 @@ class MockProvider(CustomLLM):
 
 
 def script(name: str, outputs: list[MockOutput] | Callable[[list[dict[str, Any]]], str]) -> None:
-    """Script mock model ``mock/<name>``: a list consumed in order, or a callable of the messages."""
+    """Script mock model ``mock/<name>``.
+
+    ``outputs`` is a list consumed in order, or a callable of the messages (and, if it takes a second
+    argument, the call's parameters, e.g. ``params["response_format"]`` for structured calls).
+    """
     with _mock_lock:
         _scripts[name] = list(outputs) if isinstance(outputs, list) else outputs
         _requests[name] = []

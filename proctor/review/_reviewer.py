@@ -8,7 +8,7 @@ The ``neurips`` reviewer follows the AI Scientist's ``perform_review`` (Lu et al
 3. Ensemble: steps 1-2 run ``ensemble_size`` times with seeds ``seed, seed+1, ...``.
 4. Meta-review: numeric scores are the members' rounded means and the decision is
    ``Overall >= accept_threshold`` (see :mod:`proctor.review._aggregate`); with more than one
-   member, the model writes the meta-review's prose.
+   member, the model writes the meta-review's prose (if that fails, a member's prose is used).
 
 Every model call goes through the gateway with role ``reviewer``; each step emits a
 :class:`~proctor.review.ReviewEvent`.
@@ -141,15 +141,19 @@ def neurips_reviewer(settings: Any, review: ReviewSettings, role: str = "reviewe
     async def meta_review(forms: list[ReviewForm], calls: list[int]) -> ReviewForm:
         started = time.perf_counter()
         text: ReviewText | None = None
+        failure = ""
         if len(forms) > 1 and review.meta_review:
             prompt = render("review/meta.j2", reviews=forms)
-            text = await model.structured([system, {"role": "user", "content": prompt}], ReviewText,
-                                          max_tokens=review.max_tokens, temperature=review.temperature,
-                                          seed=review.seed)
             calls.append(1)
+            try:
+                text = await model.structured([system, {"role": "user", "content": prompt}], ReviewText,
+                                              max_tokens=review.max_tokens, temperature=review.temperature,
+                                              seed=review.seed)
+            except StructuredOutputError as exc:  # the scores need no prose; fall back to a member's
+                failure = f" (the meta-reviewer failed: {str(exc)[:300]})"
         final = aggregate_reviews(forms, review.accept_threshold, text)
         event("meta", started, final, detail=f"{len(forms)} reviews; prose by "
-              + ("the meta-reviewer" if text else "the review closest to the mean Overall"))
+              + ("the meta-reviewer" if text else "the review closest to the mean Overall") + failure)
         return final
 
     async def run(paper: str) -> ReviewResult:

@@ -21,7 +21,6 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
-
 def _section(package: str, name: str) -> Any:
     """Load ``proctor.<package>._settings`` without running the package's ``__init__``.
 

@@ -16,6 +16,7 @@ from proctor.tui._run_control import (
     detached_launcher,
     request_path,
     resume_argv,
+    start_resume,
     write_request,
 )
 from proctor.tui._store import HeldItem, RunGone, RunSummary, Store
@@ -33,6 +34,7 @@ __all__ = [
     "list_papers",
     "request_path",
     "resume_argv",
+    "start_resume",
     "write_human_review",
     "write_publication",
     "write_request",

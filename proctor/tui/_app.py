@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from proctor.tui._modals import MIN_HEIGHT, MIN_WIDTH, HelpScreen, TooSmallScreen
+from proctor.tui._modals import (
+    MIN_HEIGHT,
+    MIN_WIDTH,
+    EditActionModal,
+    HelpScreen,
+    RationaleModal,
+    TooSmallScreen,
+)
 from proctor.tui._papers_pane import PapersPane
 from proctor.tui._queue_pane import QueuePane
+from proctor.tui._review_form import HumanReviewScreen
 from proctor.tui._run_control import ResumeLauncher, detached_launcher
 from proctor.tui._runs_pane import RunsPane
 from proctor.tui._store import Store
@@ -70,12 +80,12 @@ class ProctorApp(App[None]):
         self.query_one("#items").focus()
         self._check_size()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         """Cover the UI with a message while the terminal is too small."""
-        self._check_size()
+        self._check_size(event.size)
 
-    def _check_size(self) -> None:
-        width, height = self.size
+    def _check_size(self, size: Size | None = None) -> None:
+        width, height = size or self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         if small and self._too_small is None:
             self._too_small = TooSmallScreen()
@@ -86,6 +96,14 @@ class ProctorApp(App[None]):
             elif self.screen is self._too_small:
                 self._too_small = None
                 self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep quit and the tab keys from acting in a dialog or form (no half-typed input is lost)."""
+        if action == "tab" and len(self.screen_stack) > 1:
+            return False
+        if action == "quit" and isinstance(self.screen, (RationaleModal, EditActionModal, HumanReviewScreen)):
+            return False
+        return True
 
     def action_refresh(self) -> None:
         """Re-read the disk for every tab (a pane that fails says why and keeps going)."""

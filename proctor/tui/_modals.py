@@ -190,7 +190,6 @@ class TooSmallScreen(Screen[None]):
     TooSmallScreen { align: center middle; }
     TooSmallScreen Static { width: 100%; height: auto; color: $text-warning; text-align: center; }
     """
-    BINDINGS = [Binding("q", "app.quit", "Quit")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -203,6 +202,6 @@ class TooSmallScreen(Screen[None]):
     def show(self, width: int, height: int) -> None:
         """Say how big the terminal is and how big it needs to be."""
         self.message = (f"Terminal too small ({width}x{height}).\nEnlarge it to at least {MIN_WIDTH}x{MIN_HEIGHT}; "
-                        "nothing is lost meanwhile.\nq quits.")
+                        "nothing is lost meanwhile.\nctrl+q quits.")
         for static in self.query("#message").results(Static):
             static.update(self.message)

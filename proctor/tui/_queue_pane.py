@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,7 +14,7 @@ from proctor.control._audit_queue import AuditDecisionKind, QueueError
 from proctor.control._sqlite import QueueUnavailable
 from proctor.tui._evidence import action_content, editable_text, evidence_content, modified_action
 from proctor.tui._modals import EditActionModal, RationaleModal
-from proctor.tui._run_control import ResumeLauncher
+from proctor.tui._run_control import ResumeLauncher, start_resume
 from proctor.tui._store import HeldItem, RunGone, Store
 
 _VERBS: dict[AuditDecisionKind, tuple[str, str]] = {
@@ -49,6 +51,8 @@ class QueuePane(Vertical):
         self.held: list[HeldItem] = []
         self._shown: tuple[str, str, int] | None = None
         self._rows: list[tuple[str, str, float]] | None = None
+        self._watch: set[Path] = set()
+        self._deciding: Path | None = None
 
     def compose(self) -> ComposeResult:
         """Budget line, item table, evidence, status line."""
@@ -75,6 +79,9 @@ class QueuePane(Vertical):
 
     def refresh_data(self) -> None:
         """Re-read every run's queue and the budget; keep the cursor on the same item."""
+        if self._watch:
+            for run, outcome in self._resume_ready().items():
+                self.set_status(f"{run.name}: {outcome}")
         previous = self.current()
         self.held = self.store.held()
         b = self.store.budget()
@@ -176,13 +183,38 @@ class QueuePane(Vertical):
             self.refresh_data()
             return
         status = f"{decision}: {held.item.id} in {held.run.name}"
-        if self.store.should_resume(held.run):
-            try:
-                pid = self.launcher(held.run)
-            except OSError as exc:
-                status += f"; resume failed to start ({exc}); run `proctor resume {held.run.name}`"
-            else:
-                status += "; resumed the run" + (f" (pid {pid}, log control/resume.log)" if pid else "")
+        if decision != "escalate":
+            self._watch.add(held.run)
+        self._deciding = held.run
+        try:
+            resumed = self._resume_ready()
+        finally:
+            self._deciding = None
+        if held.run in resumed:
+            status += f"; {resumed[held.run]}"
+        elif held.run in self._watch:
+            status += "; the run resumes once it is paused with nothing held"
         self.set_status(status)
         self.app.notify(status, title="Decision recorded")
         self.refresh_data()
+
+    def _resume_ready(self) -> dict[Path, str]:
+        """Resume watched runs that are paused with nothing undecided; forget finished ones.
+
+        A run may still be ``running`` when its item is decided (the gate holds the action before
+        the graph pauses), so a decided run is watched until it pauses, then resumed.
+        """
+        done: dict[Path, str] = {}
+        for run in sorted(self._watch):
+            status = self.store.run_status(run)
+            if status not in ("created", "running", "paused"):
+                self._watch.discard(run)
+            elif self.store.should_resume(run):
+                self._watch.discard(run)
+                try:
+                    done[run] = start_resume(run, self.launcher, by=self.reviewer)
+                except OSError as exc:
+                    done[run] = f"resume failed to start ({exc}); run `proctor resume {run.name}`"
+                if run != self._deciding:
+                    self.app.notify(f"{run.name}: {done[run]}", title="Run resumed")
+        return done

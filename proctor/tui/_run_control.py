@@ -19,6 +19,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -120,3 +121,33 @@ def detached_launcher(template: str | None = None, config: str | None = None) ->
         return proc.pid
 
     return launch
+
+
+def _resume_mark(run: Path) -> Path:
+    return Path(run) / "control" / "resume_requested"
+
+
+def start_resume(run: Path, launcher: ResumeLauncher, *, by: str, within_s: float = 120.0) -> str:
+    """Launch the resume of ``run`` unless a console asked for one in the last ``within_s`` seconds.
+
+    Two reviewers' consoles may both see the same run paused with nothing held; the mark
+    ``control/resume_requested`` keeps them from starting two resumes of one run.
+
+    Returns:
+        What happened, for the status line.
+
+    Raises:
+        OSError: when the resume command cannot be started.
+    """
+    mark = _resume_mark(run)
+    try:
+        age = time.time() - mark.stat().st_mtime
+    except OSError:
+        age = None
+    if age is not None and age < within_s:
+        return f"a resume was already requested {age:.0f}s ago (control/resume_requested)"
+    withdraw_request(run, "pause")
+    pid = launcher(run)
+    body = {"by": by, "at": utcnow().isoformat(), "pid": pid}
+    atomic_write(mark, (json.dumps(body) + "\n").encode())
+    return "resumed the run" + (f" (pid {pid}, log control/resume.log)" if pid else "")

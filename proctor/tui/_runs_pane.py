@@ -24,6 +24,7 @@ from proctor.tui._run_control import (
     ResumeLauncher,
     cancel_run,
     request_path,
+    start_resume,
     withdraw_request,
     write_request,
 )
@@ -211,10 +212,7 @@ class RunsPane(Vertical):
         if run.status != "paused" or run.held:
             self.set_status(f"{run.short} is {run.status} with {run.held} held item(s): nothing to resume")
             return
-        withdraw_request(run.path, "pause")
         try:
-            pid = self.launcher(run.path)
+            self.set_status(f"{run.short}: " + start_resume(run.path, self.launcher, by=self.reviewer))
         except OSError as exc:
             self.set_status(f"{run.short}: resume failed to start ({exc})")
-            return
-        self.set_status(f"{run.short}: resumed" + (f" (pid {pid}, log control/resume.log)" if pid else ""))

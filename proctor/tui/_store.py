@@ -206,6 +206,15 @@ class Store:
             pass  # the queue holds the decision; the gate logs it again when the run resumes
         return item
 
+    def run_status(self, run: Path) -> str:
+        """The run's status, ``deleted`` when it is gone, ``unreadable`` when ``run.json`` is broken."""
+        try:
+            return RunDir(run).header().status
+        except FileNotFoundError:
+            return "deleted"
+        except (OSError, ValueError):
+            return "unreadable"
+
     def should_resume(self, run: Path) -> bool:
         """Whether ``run`` is paused and no item of its queue is still undecided."""
         try:

@@ -54,12 +54,13 @@ def test_service_fires_due_jobs_from_the_store(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\n")  # the launched batch fails fast on it: cheap to observe
     entry = add_schedule(db, "0 2 * * *", bad, workdir=tmp_path)
-    from proctor.batch._scheduler import _scheduler
+    from proctor.batch._scheduler import open_store
 
-    sched = _scheduler(db)
-    sched.start(paused=True)
-    sched.modify_job(entry.id, next_run_time=datetime.now(UTC))
-    sched.shutdown(wait=False)
+    store = open_store(db)
+    job = store.lookup_job(entry.id)
+    job._modify(next_run_time=datetime.now(UTC))  # due now, as if the scheduler had been down at 02:00
+    store.update_job(job)
+    store.shutdown()
     stop = threading.Event()
     thread = threading.Thread(target=serve, args=(db,), kwargs={"wake_s": 0.5, "stop": stop}, daemon=True)
     thread.start()

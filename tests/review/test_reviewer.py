@@ -166,3 +166,14 @@ def test_empty_paper_and_unknown_reviewer_fail_clearly() -> None:
         _review(text="  \n")
     with pytest.raises(UnknownComponent, match="neurips"):
         _review(reviewer="nonesuch")
+
+
+def test_meta_review_prose_falls_back_when_the_meta_reviewer_fails() -> None:
+    def answer(messages: list[dict[str, Any]]) -> str:
+        return "no json at all" if is_meta(messages) else as_json(overall=6, Summary="Member prose.")
+
+    mock.script("rev", answer)
+    settings = mock_settings()
+    settings.llm.structured_retries = 0
+    result = _review(settings, num_reflections=0, ensemble_size=2)
+    assert result.review.summary == "Member prose." and result.review.overall == 6

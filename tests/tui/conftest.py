@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_helpers import Launcher
 
 from proctor.tui import Store
 
@@ -28,5 +27,7 @@ def store(root: Path) -> Store:
 
 
 @pytest.fixture
-def launcher() -> Launcher:
+def launcher():  # noqa: ANN201  (tui_helpers is importable from test modules, not from here)
+    from tui_helpers import Launcher
+
     return Launcher()

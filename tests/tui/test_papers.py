@@ -69,6 +69,10 @@ async def test_human_review_is_validated_and_saved(root: Path, store: Store, lau
         screen = pilot.app.screen
         assert isinstance(screen, HumanReviewScreen)
         await _fill(screen)
+        screen.query_one("#f-Decision", Select).focus()
+        await pilot.press("q")  # does not quit with a half-filled form
+        await pilot.pause()
+        assert pilot.app.is_running and pilot.app.screen is screen
         await pilot.press("ctrl+s")  # no decision yet: refused, the form stays
         await pilot.pause()
         assert pilot.app.screen is screen and "Decision" in str(screen.query_one("#errors", Static).render())

@@ -181,3 +181,29 @@ async def test_deciding_on_a_deleted_run_says_so(root: Path, store: Store, launc
         await _decide(pilot, "a", "ok")
         assert "was deleted" in str(pilot.app.query_one("#status", Static).render())
         assert not run.path.exists() and launcher.calls == []
+
+
+@pytest.mark.anyio
+async def test_a_run_still_running_is_resumed_once_it_pauses(root: Path, store: Store, launcher: Launcher) -> None:
+    run = make_run(root, status="running")
+    hold(run)
+    async with _app(store, launcher).run_test(size=SIZE) as pilot:
+        await _decide(pilot, "a", "fine")
+        assert launcher.calls == []
+        assert "resumes once it is paused" in str(pilot.app.query_one("#status", Static).render())
+        run.set_status("paused", "waiting")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert launcher.calls == [run.path]
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert launcher.calls == [run.path]
+
+
+def test_a_second_console_does_not_resume_the_same_run_again(root: Path, launcher: Launcher) -> None:
+    from proctor.tui import start_resume
+
+    run = make_run(root)
+    assert start_resume(run.path, launcher, by="alice").startswith("resumed the run")
+    assert "already requested" in start_resume(run.path, launcher, by="bob")
+    assert launcher.calls == [run.path]

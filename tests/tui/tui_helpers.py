@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -103,16 +104,21 @@ def demo_root(root: Path) -> Path:
     return root
 
 
-async def screenshot(path: Path) -> None:
-    """Render the audit queue at 100x30 and save it as SVG."""
+async def screenshot(path: Path, cwd: Path) -> None:
+    """Render the audit queue at 100x30 and save it as SVG (``path`` absolute)."""
     from proctor.tui import ProctorApp
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = ProctorApp(Store(demo_root(Path(tmp))), reviewer="alice", launcher=Launcher())
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            app.save_screenshot(filename=path.name, path=str(path.parent))
+        os.chdir(tmp)  # so the header shows `runs`, not a temporary path
+        try:
+            app = ProctorApp(Store(demo_root(Path("runs"))), reviewer="alice", launcher=Launcher())
+            async with app.run_test(size=(100, 30)) as pilot:
+                await pilot.pause()
+                app.save_screenshot(filename=path.name, path=str(path.parent))
+        finally:
+            os.chdir(cwd)
 
 
 if __name__ == "__main__":
-    asyncio.run(screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/tui.svg")))
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/tui.svg").resolve()
+    asyncio.run(screenshot(target, Path.cwd()))

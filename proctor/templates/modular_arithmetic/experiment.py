@@ -215,6 +215,7 @@ def main(argv=None):
     write_json(out / "config.json", config)
     device = torch.device("cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu")
     torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.set_num_threads(config["num_threads"])
     start = time.perf_counter()
     dataset = f"{OPS[config['operation']][0]}_mod_{config['p']}"
     runs = [train_one_seed(config, config["seed"] + i, device) for i in range(config["n_seeds"])]

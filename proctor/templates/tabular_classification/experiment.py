@@ -243,6 +243,7 @@ def main(argv=None):
     write_json(out / "config.json", config)
     device = torch.device("cuda" if config["device"] != "cpu" and torch.cuda.is_available() else "cpu")
     torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.set_num_threads(config["num_threads"])
     start = time.perf_counter()
     names = list(LOADERS) if config["datasets"] == "all" else [config["datasets"]]
     seeds = [config["seed"] + i for i in range(config["n_seeds"])]
