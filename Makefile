@@ -8,7 +8,7 @@ DIRECTION ?= small-scale training dynamics of neural networks
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean-venv
+.PHONY: install run test lint bench clean-venv sandbox-ready index-ready
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The sandbox (bubblewrap + a Debian rootfs with numpy/torch, built locally, cached) and the default
+# literature index (the shared 18k abstracts, embedded once) are prepared on first use.
+sandbox-ready: $(STAMP)
+	@command -v bwrap >/dev/null && command -v debootstrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap debootstrap; \
+	  else echo "install bubblewrap and debootstrap (sudo apt-get install bubblewrap debootstrap), or start docker"; exit 1; fi; }
+	$(BIN)/proctor sandbox build-image --rootfs-only
+
+index-ready: $(STAMP)
+	-$(BIN)/proctor corpus build-default  # without ../shared the novelty check records a skip
+
+run: sandbox-ready index-ready
 	$(BIN)/proctor run "$(DIRECTION)" $(ARGS)
 
 lint: $(STAMP)

@@ -7,14 +7,15 @@ resume from their checkpoints.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from proctor.batch._plan import merge_tree, plan_runs
+from proctor.batch._plan import flatten, merge_tree, plan_runs
 from proctor.batch._record import BatchDir, BatchEntry
-from proctor.batch._settings import batches_root
+from proctor.batch._settings import batch_settings_of, batches_root
 from proctor.batch._spec import BatchSpec, SpecError
 from proctor.log import RunDir
 from proctor.settings import Settings, parse_overrides
@@ -48,7 +49,11 @@ def create_batch(spec: BatchSpec, settings: Settings, *, spec_path: str | Path |
         SpecError: when a run's settings would be invalid; no directory is left behind then.
     """
     planned = plan_runs(spec)
-    per_run = [run_settings(settings, p.overrides) for p in planned]  # validate before writing anything
+    shared = []
+    chroma = spec.batch_settings(batch_settings_of(settings)).chroma_url
+    if chroma and "retrieval.server_url" not in flatten(spec.settings):
+        shared.append(f"retrieval.server_url={json.dumps(chroma)}")  # one Chroma server for every host
+    per_run = [run_settings(settings, [*p.overrides, *shared]) for p in planned]  # validate before writing anything
     batch = BatchDir.create(root or batches_root(settings), spec.name, spec.model_dump(mode="json"),
                             spec_path=str(Path(spec_path).resolve()) if spec_path else None,
                             overrides=list(overrides))

@@ -29,7 +29,8 @@ class BatchSettings(BaseModel):
         "None keeps each run's checkpoints.sqlite in its run directory.",
     )
     chroma_url: str | None = Field(
-        default=None, description="Chroma server (http://host:8000) runs on several hosts share; None: embedded.",
+        default=None, description="Chroma server (http://host:8000) runs on several hosts share: sets each run's "
+        "retrieval.server_url unless the spec does; None: each run's settings decide.",
     )
     max_concurrency: int = Field(default=2, ge=1, le=256, description="Runs in flight at once, unless the spec says.")
     batches_dir: Path | None = Field(

@@ -24,6 +24,20 @@ def _report(run: RunDir) -> None:
     colour = {"succeeded": "green", "paused": "yellow"}.get(header.status, "red")
     console.print(f"run [bold]{header.id}[/] [{colour}]{header.status}[/] {header.status_detail}")
     console.print(f"  directory: {run.path}")
+    summary = run.path / "summary.json"
+    if summary.exists():
+        import json
+
+        for o in json.loads(summary.read_text()).get("outcomes", []):
+            review = o.get("review") or {}
+            verdict = (f"review {review.get('overall')}/10 {review.get('decision')}" if review.get("status") == "ok"
+                       else f"review {review.get('status')}")
+            novelty = o.get("novelty") or {}
+            console.print(f"  idea [bold]{o['idea']}[/]: novelty {novelty.get('status')} "
+                          f"(novel={novelty.get('novel')}), experiment {o.get('experiment')}, "
+                          f"paper {o.get('paper') or '-'}, {verdict}")
+            for err in o.get("errors", []):
+                console.print(f"    [red]{err[:300]}[/]", highlight=False)
     if header.status == "paused":
         raise SystemExit(EXIT_PAUSED)
 

@@ -90,7 +90,7 @@ class RunDir:
     """One run's directory."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        self.path = Path(path).resolve()
         self.events = EventLog(self.path / "events.jsonl")
 
     @property

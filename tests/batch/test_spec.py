@@ -54,3 +54,10 @@ def test_invalid_run_settings_fail_before_anything_is_written(tmp_path: Path) ->
     with pytest.raises(SpecError, match="workflow.num_ideas"):
         create_batch(spec, load_settings(None, [f"runs_dir={tmp_path}"]))
     assert not (tmp_path / "batches").exists()
+
+
+def test_chroma_url_reaches_every_runs_retrieval_settings(tmp_path: Path) -> None:
+    spec = parse_spec({"name": "x", "directions": ["a", "b"], "executor": {"chroma_url": "http://chroma:8000"}})
+    batch = create_batch(spec, load_settings(None, [f"runs_dir={tmp_path}"]))
+    urls = {batch.run_of(e).header().settings["retrieval"]["server_url"] for e in batch.load().runs}
+    assert urls == {"http://chroma:8000"}

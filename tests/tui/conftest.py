@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from proctor.tui import Store
+from tests.tui.tui_helpers import Launcher
 
 
 @pytest.fixture
@@ -27,7 +28,5 @@ def store(root: Path) -> Store:
 
 
 @pytest.fixture
-def launcher():  # noqa: ANN201  (tui_helpers is importable from test modules, not from here)
-    from tui_helpers import Launcher
-
+def launcher() -> Launcher:
     return Launcher()

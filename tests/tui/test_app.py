@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TabbedContent
-from tui_helpers import Launcher, add_paper, hold, make_run
 
 import proctor.tui
 from proctor.tui import ProctorApp, Store
 from proctor.tui._modals import HelpScreen, RationaleModal, TooSmallScreen
+from tests.tui.tui_helpers import Launcher, add_paper, hold, make_run
 
 
 def _app(store: Store, launcher: Launcher) -> ProctorApp:

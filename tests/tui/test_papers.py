@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Select, Static, TextArea
-from tui_helpers import Launcher, add_paper, make_run
 
 from proctor.review import ReviewForm
 from proctor.tui import ProctorApp, Store
 from proctor.tui._modals import RationaleModal
 from proctor.tui._papers import SCORES
 from proctor.tui._review_form import HumanReviewScreen
+from tests.tui.tui_helpers import Launcher, add_paper, make_run
 
 SIZE = (100, 30)
 

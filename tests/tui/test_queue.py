@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static, TextArea
-from tui_helpers import Launcher, command_action, hold, make_run
 
 from proctor.control import AuditQueue, Gate, MonitorVerdict, ShellCommand, TrajectoryView
 from proctor.settings import Settings
 from proctor.tui import ProctorApp, Store
 from proctor.tui._modals import EditActionModal, RationaleModal
 from proctor.tui._store import queue_path
+from tests.tui.tui_helpers import Launcher, command_action, hold, make_run
 
 SIZE = (100, 30)
 

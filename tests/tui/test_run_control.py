@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tui_helpers import make_run
 
 from proctor.cli._tui import tui_cmd
 from proctor.tui import detached_launcher, request_path, resume_argv, write_request
+from tests.tui.tui_helpers import make_run
 
 
 def test_default_resume_command_uses_this_python(tmp_path: Path) -> None:

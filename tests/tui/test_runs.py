@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
-from tui_helpers import Launcher, hold, make_run
 
 from proctor.log import ErrorEvent
 from proctor.tui import ProctorApp, Store, request_path
 from proctor.tui._modals import RationaleModal
+from tests.tui.tui_helpers import Launcher, hold, make_run
 
 SIZE = (100, 30)
 

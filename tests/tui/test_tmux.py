@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tui_helpers import hold, make_run
 
 from proctor.control import AuditQueue
 from proctor.tui._store import queue_path
+from tests.tui.tui_helpers import hold, make_run
 
 pytestmark = [
     pytest.mark.slow,
