@@ -9,7 +9,7 @@ checkpoint. :func:`serve` runs specs on cron schedules kept in a persistent APSc
 :func:`write_report` writes the morning report (Markdown, HTML, plots).
 """
 
-from proctor.batch._checkpointers import checkpointer_url, open_checkpointer_for
+from proctor.batch._checkpointers import checkpointer_url, open_checkpointer_for, thread_id_for
 from proctor.batch._create import create_batch, run_settings
 from proctor.batch._cron import (
     CronError,
@@ -105,6 +105,7 @@ __all__ = [
     "spec_overrides",
     "state_dir",
     "systemd_units",
+    "thread_id_for",
     "unfinished_runs",
     "write_report",
 ]

@@ -28,6 +28,15 @@ def checkpointer_url(settings_or_url: Any) -> str | None:
     return batch_settings_of(settings_or_url).checkpointer_url
 
 
+def thread_id_for(settings_or_url: Any, run: RunDir) -> str:
+    """The LangGraph thread id of ``run``: its id in its own SQLite file, its directory name in a shared store.
+
+    Run ids are 6 hex digits, unique within a ``runs/`` directory but not across the thousands of
+    runs a shared Postgres collects; the directory name adds the UTC time and slug.
+    """
+    return run.header().id if checkpointer_url(settings_or_url) is None else run.path.name
+
+
 @contextlib.asynccontextmanager
 async def _sqlite(path: Path) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     import aiosqlite

@@ -42,6 +42,7 @@ def _drive(batch: Any, settings: Any, live: bool) -> int:
             with Live(table(batch.load()), console=console, refresh_per_second=4) as view:
                 record = asyncio.run(drive_batch(batch, batch_settings_of(settings),
                                                  on_update=lambda r: view.update(table(r))))
+                view.update(table(record))
         else:
             record = asyncio.run(drive_batch(batch, batch_settings_of(settings)))
             console.print(table(record))

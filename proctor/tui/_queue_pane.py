@@ -42,7 +42,7 @@ class QueuePane(Vertical):
     QueuePane #items { width: 36; height: 1fr; }
     QueuePane #evidence-scroll { width: 1fr; height: 1fr; border-left: vkey $primary; padding: 0 1; }
     QueuePane #action { border: round $primary; padding: 0 1; height: auto; }
-    QueuePane #status { height: 1; color: $text-accent; }
+    QueuePane #status { height: auto; max-height: 2; color: $text-accent; }
     """
 
     def __init__(self, store: Store, *, reviewer: str, launcher: ResumeLauncher, id: str | None = None) -> None:
@@ -182,7 +182,7 @@ class QueuePane(Vertical):
             self.set_status(f"not recorded: {exc}")
             self.refresh_data()
             return
-        status = f"{decision}: {held.item.id} in {held.run.name}"
+        status = f"{decision}: {held.item.id} in run {held.run.name.rsplit('_', 1)[-1]}"
         if decision != "escalate":
             self._watch.add(held.run)
         self._deciding = held.run
@@ -193,7 +193,9 @@ class QueuePane(Vertical):
         if held.run in resumed:
             status += f"; {resumed[held.run]}"
         elif held.run in self._watch:
-            status += "; the run resumes once it is paused with nothing held"
+            still = len(self.store.open_items(held.run))
+            status += (f"; {still} more item(s) of this run held" if still
+                       else "; the run resumes once it pauses")
         self.set_status(status)
         self.app.notify(status, title="Decision recorded")
         self.refresh_data()

@@ -129,7 +129,7 @@ class Store:
             ev = self._summarise(run)
             out.append(RunSummary(path=run.path, header=header, error=error, stage=ev.stage,
                                   stages_done=ev.done, stages_started=ev.started, cost_usd=ev.cost,
-                                  held=len(self._open_items(run.path))))
+                                  held=len(self.open_items(run.path))))
         return out
 
     def _summarise(self, run: RunDir) -> _EventSummary:
@@ -154,7 +154,8 @@ class Store:
         self._events[run.path] = (key, summary)
         return summary
 
-    def _open_items(self, run: Path) -> list[AuditItem]:
+    def open_items(self, run: Path) -> list[AuditItem]:
+        """The undecided (pending or escalated) items of one run; none when it has no queue."""
         try:
             return self.queue(run).list("open")
         except (RunGone, QueueError, RuntimeError):
@@ -162,7 +163,7 @@ class Store:
 
     def held(self) -> list[HeldItem]:
         """Open items of every run, most suspicious (calibrated percentile) first."""
-        items = [HeldItem(run.path, item) for run in RunDir.all(self.root) for item in self._open_items(run.path)]
+        items = [HeldItem(run.path, item) for run in RunDir.all(self.root) for item in self.open_items(run.path)]
         return sorted(items, key=lambda h: (-h.item.percentile, -h.item.score, h.item.created))
 
     def budget(self) -> BudgetStatus:
@@ -221,7 +222,7 @@ class Store:
             header = RunDir(run).header()
         except (OSError, ValueError):
             return False
-        return header.status == "paused" and not self._open_items(run)
+        return header.status == "paused" and not self.open_items(run)
 
     def timeline(self, run: Path, limit: int = 500) -> list[Event]:
         """The last ``limit`` events of a run.

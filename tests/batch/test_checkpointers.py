@@ -17,7 +17,7 @@ import anyio
 import pytest
 from langgraph.graph import END, START, StateGraph
 
-from proctor.batch import BatchSettings, checkpointer_url, open_checkpointer_for
+from proctor.batch import BatchSettings, checkpointer_url, open_checkpointer_for, thread_id_for
 from proctor.log import RunDir
 
 
@@ -52,6 +52,7 @@ def test_default_is_the_runs_sqlite_file(tmp_path: Path) -> None:
     assert run.checkpoint_path.exists()
     settings = type("S", (), {"batch": BatchSettings(checkpointer_url="postgresql://db/x")})()
     assert checkpointer_url(settings) == "postgresql://db/x" and checkpointer_url(object()) is None
+    assert thread_id_for(None, run) == run.header().id and thread_id_for(settings, run) == run.path.name
     with pytest.raises(ValueError, match="unsupported checkpointer URL"):
         anyio.run(_roundtrip, "redis://x", run)
 

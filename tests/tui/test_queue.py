@@ -190,7 +190,7 @@ async def test_a_run_still_running_is_resumed_once_it_pauses(root: Path, store: 
     async with _app(store, launcher).run_test(size=SIZE) as pilot:
         await _decide(pilot, "a", "fine")
         assert launcher.calls == []
-        assert "resumes once it is paused" in str(pilot.app.query_one("#status", Static).render())
+        assert "resumes once it pauses" in str(pilot.app.query_one("#status", Static).render())
         run.set_status("paused", "waiting")
         await pilot.press("ctrl+r")
         await pilot.pause()
