@@ -10,6 +10,14 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "FinalInfo": "proctor.agents._templates",
+    "Knob": "proctor.agents._templates",
+    "Template": "proctor.agents._templates",
+    "TemplateError": "proctor.agents._templates",
+    "list_templates": "proctor.agents._templates",
+    "load_template": "proctor.agents._templates",
+    "parse_final_info": "proctor.agents._templates",
+    "run_argv": "proctor.agents._templates",
     "Idea": "proctor.agents._state",
     "ResearchState": "proctor.agents._graph",
     "RunContext": "proctor.agents._context",

@@ -73,6 +73,9 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
 
     settings, wf = ctx.settings, ctx.settings.workflow
     template = load_template(template_name)
+    if not template.supports_config:
+        raise ValueError(f"template {template.name} has no knobs.json: this version expresses ideas as knob "
+                         "values only; add a knobs.json (see docs/templates.md)")
     rel = Path("experiments") / idea["Name"]
     exp_dir = ctx.run.artifact_path(str(rel))
     work = exp_dir / "work"

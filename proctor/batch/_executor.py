@@ -46,7 +46,7 @@ class Executor(abc.ABC):
 
 
 class LocalExecutor(Executor):
-    """One ``python -m proctor.batch._worker`` process per run on this host."""
+    """One fresh ``python -m proctor.batch._worker_entry`` interpreter per run on this host."""
 
     name = "local"
 
@@ -84,4 +84,8 @@ def executor_for(settings: BatchSettings) -> Executor:
         from proctor.batch._ray import RayExecutor
 
         return RayExecutor(settings.ray_address)
+    if settings.preload_workers:
+        from proctor.batch._forkserver import ForkserverExecutor
+
+        return ForkserverExecutor()
     return LocalExecutor()

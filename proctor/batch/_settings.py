@@ -32,6 +32,11 @@ class BatchSettings(BaseModel):
         default=None, description="Chroma server (http://host:8000) runs on several hosts share: sets each run's "
         "retrieval.server_url unless the spec does; None: each run's settings decide.",
     )
+    preload_workers: bool = Field(
+        default=False,
+        description="local executor: fork each run's process from a server that imported Proctor once "
+        "(start-up in milliseconds, not seconds); each run is still its own process.",
+    )
     max_concurrency: int = Field(default=2, ge=1, le=256, description="Runs in flight at once, unless the spec says.")
     batches_dir: Path | None = Field(
         default=None, description="Where batch directories go (default: <runs_dir>/batches).",

@@ -12,8 +12,11 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import select
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -87,6 +90,16 @@ def run_job(job: RunJob) -> str:
         return RunDir(Path(job.run_dir)).header().status
 
 
+def _kill_me_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def die_with_driver() -> None:
     """Ask Linux to SIGKILL this worker when the batch driver that started it dies.
 
@@ -94,15 +107,43 @@ def die_with_driver() -> None:
     would start a second worker on the same checkpoint. Elsewhere this is a no-op.
     """
     driver = os.environ.get("PROCTOR_BATCH_DRIVER_PID")
-    if not driver or not sys.platform.startswith("linux"):
+    if not driver:
         return
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    _kill_me_with_parent()
     if os.getppid() != int(driver):  # the driver died before prctl took effect
         os._exit(1)
+
+
+def _watch_driver(driver: int) -> None:
+    """Kill this worker's process group once ``driver`` exits (blocks; run it in a daemon thread)."""
+    try:
+        fd = os.pidfd_open(driver)
+    except ProcessLookupError:
+        pass  # already gone
+    except (OSError, AttributeError):  # no pidfd (old kernel, not Linux): poll
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                break
+    else:
+        select.select([fd], [], [])
+    os.killpg(0, signal.SIGKILL)
+
+
+def forked_main(job_json: str, cuda_devices: str | None, driver: int) -> None:
+    """Target of a worker forked from the preloaded fork server (exits with the worker's code).
+
+    A forked worker's parent is the fork server, which lives as long as its workers do, so
+    ``PR_SET_PDEATHSIG`` cannot tie it to the driver: a watcher thread on the driver's pidfd does.
+    """
+    os.setsid()  # own process group: the driver, or the watcher, kills the worker and its children
+    if cuda_devices is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = cuda_devices
+    threading.Thread(target=_watch_driver, args=(driver,), daemon=True, name="proctor-driver-watch").start()
+    status = run_job(RunJob.model_validate_json(job_json))
+    sys.exit(0 if status in ("succeeded", "paused") else 1)
 
 
 def main(argv: list[str] | None = None) -> int:

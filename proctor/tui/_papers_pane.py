@@ -116,7 +116,7 @@ class PapersPane(Vertical):
         self._shown = (paper.key, mtime)
         pub = publication(paper)
         human = human_review(paper)
-        status.update(f"{paper.key} · human review: {'recorded' if human else 'none'} · publication: "
+        status.update(f"{paper.run.name.rsplit('_', 1)[-1]}/{paper.idea} · human review: {'recorded' if human else 'none'} · publication: "
                       + (f"{pub.get('decision')} by {pub.get('reviewer')}" if pub else "undecided"))
         self.query_one("#paper", Markdown).update(paper_markdown(paper))
         self.query_one("#ai-review", Markdown).update(ai_review_markdown(paper))

@@ -16,7 +16,7 @@ import pytest
 from proctor.batch import BatchDir, drive_batch
 from proctor.log import ModelCallEvent
 
-from .conftest import write_spec
+from .conftest import WORKER_INIT, write_spec
 
 
 def _wait(what: str, check, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
@@ -36,10 +36,14 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PR_SET_PDEATHSIG")
-def test_killed_worker_and_driver_resume_to_completion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("preload", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["interpreter-per-run", "forkserver"])
+def test_killed_worker_and_driver_resume_to_completion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       preload: bool) -> None:
     hang = tmp_path / "hang"
     hang.mkdir()
-    spec = write_spec(tmp_path / "spec.yaml")
+    executor = {"worker_init": WORKER_INIT, "poll_s": 0.2, "preload_workers": preload}
+    spec = write_spec(tmp_path / "spec.yaml", executor=executor)
     env = dict(os.environ, PROCTOR_TEST_HANG_DIR=str(hang))
     driver = subprocess.Popen([sys.executable, "-m", "proctor.batch", "run", str(spec), "--no-live",
                                "--set", f"runs_dir={tmp_path / 'runs'}"], env=env, start_new_session=True)
