@@ -1,7 +1,7 @@
 """Benchmark batches: throughput of N concurrent runs (runs/hour) and the scheduler's overhead.
 
 Usage: ``python bench/batch.py [--mock] [--runs N] [--concurrency C] [--ideas K] [--executor local|ray]
-[--json OUT]``
+[--preload] [--json OUT]``
 
 * throughput: one batch of N runs (ideation only, ``workflow.stages=[]``), C at a time, on the
   embedded ``local/gemma-3-270m`` (default) or on scripted mock models (``--mock``: a quick figure
@@ -48,7 +48,7 @@ def _throughput(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from proctor.settings import load_settings
 
     models = {"untrusted": "mock/u"} if args.mock else {"untrusted": "local/gemma-3-270m"}
-    executor: dict[str, Any] = {"executor": args.executor, "poll_s": 0.2}
+    executor: dict[str, Any] = {"executor": args.executor, "poll_s": 0.2, "preload_workers": args.preload}
     settings: dict[str, Any] = {"workflow": {"stages": []}}
     if args.mock:
         executor["worker_init"] = f"{Path(__file__).resolve()}:mock_init"
@@ -118,12 +118,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--ideas", type=int, default=1)
     parser.add_argument("--executor", choices=["local", "ray"], default="local")
+    parser.add_argument("--preload", action="store_true",
+                        help="local executor: fork workers from a preloaded fork server (batch.preload_workers)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         result = {
             "models": "mock (scripted mock/u)" if args.mock else "embedded local/gemma-3-270m",
-            "executor": args.executor, "cpus": os.cpu_count(),
+            "executor": args.executor + ("+preload" if args.preload else ""), "cpus": os.cpu_count(),
             "load_avg_1m": round(os.getloadavg()[0], 1),
             "worker_startup_s": _worker_startup(),
             "throughput": _throughput(args, Path(tmp)),

@@ -28,10 +28,19 @@ from proctor.log import ErrorEvent, emit
 from proctor.prompts import render
 
 
+# Hardware and seeding belong to the harness (which passes --seed per run), not to the idea.
+HARNESS_KNOBS = frozenset({"device", "num_threads", "seed", "n_seeds"})
+
+
+def agent_knobs(knobs: list[Any]) -> list[Any]:
+    """The knobs an idea may set."""
+    return [k for k in knobs if k.name not in HARNESS_KNOBS]
+
+
 def knob_model(knobs: list[Any]) -> type[BaseModel]:
     """A pydantic model whose schema is exactly the template's knobs (types, ranges, choices)."""
     fields: dict[str, Any] = {}
-    for k in knobs:
+    for k in agent_knobs(knobs):
         kind = k.type
         if kind == "int":
             fields[k.name] = (int, Field(default=k.default, ge=k.min, le=k.max))
@@ -95,7 +104,7 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
         last_error = ""
         for attempt in range(1, wf.max_experiment_attempts + 1):
             prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
-                            knobs=[_describe(k) for k in template.knobs], baseline=_summary(baseline),
+                            knobs=[_describe(k) for k in agent_knobs(template.knobs)], baseline=_summary(baseline),
                             last_error=last_error)
             proposal = await model.structured([{"role": "user", "content": prompt}], config_model,
                                               max_tokens=300, seed=wf.seed + attempt)

@@ -80,16 +80,16 @@ async def check_idea_novelty(ctx: RunContext, idea: dict[str, Any], earlier: lis
         prompt = render("agents/novelty_queries.j2", idea=idea, previous_queries=queries, hits=shown)
         proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=120,
                                           seed=settings.workflow.seed + round_no)
-        queries += await _approved_queries(ctx, idea, proposed.queries[:3])
+        queries += await _approved_queries(ctx, idea, [q for q in proposed.queries if q][:3])
         evidence = await acheck_novelty(index, text, queries, earlier_ideas=earlier)
     assert evidence is not None
     top = evidence.hits[: settings.workflow.novelty_evidence]
     prompt = render("agents/novelty_decision.j2", idea=idea, hits=[_show(h) for h in top])
     decision = await model.structured([{"role": "user", "content": prompt}], NoveltyDecision, max_tokens=200,
                                       seed=settings.workflow.seed)
-    cited = [top[i - 1].model_dump(mode="json") for i in decision.cited if 1 <= i <= len(top)]
+    cited = [top[i - 1].model_dump(mode="json") for i in dict.fromkeys(decision.cited) if 1 <= i <= len(top)][:5]
     record = {
-        "idea": idea["Name"], "status": "checked", "novel": decision.novel, "reasoning": decision.reasoning,
+        "idea": idea["Name"], "status": "checked", "novel": decision.novel, "reasoning": decision.reasoning or "(the model gave no reasoning)",
         "cited": cited, "queries": evidence.queries, "signal": evidence.signal.model_dump(mode="json"),
         "evidence": [h.model_dump(mode="json") for h in top], "index": evidence.index,
         "flags": [f for f, on in (("likely_known", evidence.signal.likely_known),

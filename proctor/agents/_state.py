@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from proctor.agents._text import clipped
 
@@ -27,9 +27,20 @@ class Idea(BaseModel):
     Feasibility: int = Field(ge=1, le=10)
     Novelty: int = Field(ge=1, le=10)
 
+    @model_validator(mode="after")
+    def _fill_blanks(self) -> Idea:
+        # A small model may leave a field blank; derive it rather than lose the idea.
+        if not self.Title:
+            self.Title = self.Experiment[:80] or self.Name.replace("_", " ") or "Untitled idea"
+        if not self.Experiment:
+            self.Experiment = self.Title
+        if not self.Name or self.Name.startswith("idea_") and len(self.Name) <= 5:
+            self.Name = self._snake_case(self.Title)
+        return self
+
     @field_validator("Name")
     @classmethod
     def _snake_case(cls, value: str) -> str:
         # Not a schema pattern: grammar engines drop length bounds on patterned strings.
-        name = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+        name = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")[:40].rstrip("_")
         return name if name and name[0].isalpha() else f"idea_{name}"

@@ -2,7 +2,9 @@
 
 Grammar engines compile ``minLength``/``maxLength`` into large automata (12-37 s per schema for
 xgrammar on this CPU), while the embedded engine already bounds output by tokens. So the schema
-says only "string", and validation trims to ``n`` characters and rejects blank text.
+says only "string", and validation normalises whitespace and trims to ``n`` characters. Blank text
+is kept as ``""`` (retrying a greedy small model on the same prompt rarely fixes it); callers that
+need text supply a fallback.
 """
 
 from __future__ import annotations
@@ -14,14 +16,11 @@ from pydantic import AfterValidator
 
 def _clip(n: int):  # type: ignore[no-untyped-def]
     def check(value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("must not be blank")
-        return value[:n]
+        return " ".join(value.split())[:n]
 
     return check
 
 
 def clipped(n: int) -> object:
-    """A ``str`` type whose values are whitespace-normalised, non-blank and cut to ``n`` characters."""
+    """A ``str`` type whose values are whitespace-normalised and cut to ``n`` characters."""
     return Annotated[str, AfterValidator(_clip(n))]

@@ -63,6 +63,10 @@ def create_batch(spec: BatchSpec, settings: Settings, *, spec_path: str | Path |
         dumped["runs_dir"] = str(batch.runs_root)
         run = RunDir.create(batch.runs_root, plan.direction, settings=dumped, settings_digest=run_cfg.digest(),
                             template=run_cfg.workflow.template, batch_id=record.id)
+        header = run.header()
+        # The run's own budget before any batch clamp, so a resume under a raised batch cap can give it back.
+        header.extra["batch_budget"] = run_cfg.llm.budget.model_dump()
+        run.write_header(header)
         record.runs.append(BatchEntry(key=plan.key, direction=plan.direction, template=plan.template,
                                       run_dir=str(run.path.relative_to(batch.path))))
     batch.save(record)

@@ -57,11 +57,11 @@ class _Caps:
         return min(limits) if limits else None
 
 
-def _clamp(spec: BatchSpec, run_settings: dict[str, Any], run_spent: tuple[float, int],
+def _clamp(spec: BatchSpec, budget: dict[str, Any], run_spent: tuple[float, int],
            record: BatchRecord) -> list[str]:
-    """Overrides capping one run's budget at what it has spent plus what the batch has left."""
+    """Overrides capping one run's budget (``budget``: its own, unclamped) at its spend plus the batch's rest."""
     out: list[str] = []
-    cap, budget = spec.budgets.batch, run_settings.get("llm", {}).get("budget", {})
+    cap = spec.budgets.batch
     if cap.usd is not None:
         allowed = run_spent[0] + max(cap.usd - record.spend_usd, 0.0)
         current = budget.get("max_usd")
@@ -119,7 +119,8 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
         run = batch.run_of(entry)
         header = run.header()
         spent = meter.update(run.path)
-        overrides = _clamp(spec, header.settings, (spent.usd, spent.tokens), record)
+        own = header.extra.get("batch_budget") or header.settings.get("llm", {}).get("budget", {})
+        overrides = _clamp(spec, own, (spent.usd, spent.tokens), record)
         if gpus:
             overrides.append(f"sandbox.gpu_ids={json.dumps(gpus)}")
         job = RunJob(run_dir=str(run.path.resolve()), mode="start" if entry.status == "created" else "resume",

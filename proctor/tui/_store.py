@@ -2,14 +2,12 @@
 
 The run store (``run.json``, ``events.jsonl``) and each run's audit queue
 (``<run>/control/audit.sqlite``) are the source of truth; a run may live in another process, so
-nothing here caches a decision or an item. Only the summary of an unchanged ``events.jsonl``
-(same size and modification time) is memoised, because parsing a long log every two seconds
-would stall the terminal.
+nothing here caches a decision or an item. Event logs are followed incrementally
+(:class:`~proctor.tui._event_tail.EventTail`), since they only ever grow.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +22,8 @@ from proctor.control._audit_queue import (
     QueueError,
 )
 from proctor.control._paths import control_paths
-from proctor.log import Event, ModelCallEvent, RunDir, RunHeader, StageEvent
+from proctor.log import Event, RunDir, RunHeader
+from proctor.tui._event_tail import EventTail
 
 
 class RunGone(LookupError):
@@ -73,14 +72,6 @@ class HeldItem:
         return f"{self.run.name}/{self.item.id}"
 
 
-@dataclass(frozen=True)
-class _EventSummary:
-    stage: str
-    done: int
-    started: int
-    cost: float
-
-
 def queue_path(run: Path) -> Path:
     """The audit queue database of a run (``<run>/control/audit.sqlite``)."""
     return control_paths(None, None, run)[0]
@@ -104,7 +95,7 @@ class Store:
         self.root = Path(root)
         self.audit_budget = audit_budget
         self.busy_timeout_ms = busy_timeout_ms
-        self._events: dict[Path, tuple[tuple[int, int], _EventSummary]] = {}
+        self._tails: dict[Path, EventTail] = {}
 
     def queue(self, run: Path) -> AuditQueue:
         """The audit queue of ``run``, without creating it.
@@ -126,33 +117,21 @@ class Store:
                 error = ""
             except (OSError, ValueError) as exc:
                 header, error = None, f"{type(exc).__name__}: {exc}"[:200]
-            ev = self._summarise(run)
-            out.append(RunSummary(path=run.path, header=header, error=error, stage=ev.stage,
-                                  stages_done=ev.done, stages_started=ev.started, cost_usd=ev.cost,
-                                  held=len(self.open_items(run.path))))
+            tail = self._tail(run.path)
+            out.append(RunSummary(path=run.path, header=header, error=error, stage=tail.stage,
+                                  stages_done=len(tail.done), stages_started=tail.stages_started,
+                                  cost_usd=tail.cost_usd, held=len(self.open_items(run.path))))
         return out
 
-    def _summarise(self, run: RunDir) -> _EventSummary:
+    def _tail(self, run: Path) -> EventTail:
+        tail = self._tails.get(run)
+        if tail is None:
+            tail = self._tails[run] = EventTail(RunDir(run).events.path)
         try:
-            st = os.stat(run.events.path)
+            tail.update()
         except OSError:
-            return _EventSummary("", 0, 0, 0.0)
-        key = (st.st_size, st.st_mtime_ns)
-        cached = self._events.get(run.path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        stage, cost = "", 0.0
-        started: set[str] = set()
-        done: set[str] = set()
-        for e in run.events.iter():
-            if isinstance(e, StageEvent):
-                (started if e.status == "started" else done).add(e.stage)
-                stage = e.stage if e.status == "started" else f"{e.stage} ({e.status})"
-            elif isinstance(e, ModelCallEvent):
-                cost += e.cost_usd
-        summary = _EventSummary(stage, len(done), len(started | done), cost)
-        self._events[run.path] = (key, summary)
-        return summary
+            pass  # no log yet, or the run was deleted: keep what was read
+        return tail
 
     def open_items(self, run: Path) -> list[AuditItem]:
         """The undecided (pending or escalated) items of one run; none when it has no queue."""
@@ -224,16 +203,15 @@ class Store:
             return False
         return header.status == "paused" and not self.open_items(run)
 
-    def timeline(self, run: Path, limit: int = 500) -> list[Event]:
-        """The last ``limit`` events of a run.
+    def timeline(self, run: Path) -> list[Event]:
+        """The last 500 events of a run.
 
         Raises:
             RunGone: the run directory was deleted.
         """
-        rd = RunDir(run)
-        if not rd.header_path.exists():
+        if not RunDir(run).header_path.exists():
             raise RunGone(f"run {run.name} was deleted")
-        return rd.events.read()[-limit:]
+        return list(self._tail(run).events)
 
 
 def since(ts: datetime, now: datetime) -> str:

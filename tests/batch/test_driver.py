@@ -112,3 +112,18 @@ def test_second_driver_is_refused(tmp_path: Path) -> None:
     batch = _batch(tmp_path)
     with PidLock(batch.lock_path), pytest.raises(AlreadyRunning):
         anyio.run(lambda: drive_batch(batch, executor=FakeExecutor()))
+
+
+def test_raising_the_batch_cap_gives_runs_their_own_budget_back(tmp_path: Path) -> None:
+    batch = _batch(tmp_path, directions=["a", "b"], concurrency=1,
+                   budgets={"batch": {"usd": 1.5}, "run": {"usd": 5.0}})
+    ex = FakeExecutor(usd=1.0)
+    anyio.run(lambda: drive_batch(batch, executor=ex))
+    assert "llm.budget.max_usd=0.5" in ex.jobs[1].overrides  # 1.5 - 1.0 left for the second run
+    record = batch.load()
+    record.spec["budgets"]["batch"]["usd"] = 100.0
+    batch.run_of(record.runs[1]).set_status("budget_exhausted", "clamped")
+    batch.save(record)
+    again = FakeExecutor(usd=1.0)
+    anyio.run(lambda: drive_batch(batch, executor=again))
+    assert again.jobs[0].mode == "resume" and "llm.budget.max_usd=5.0" in again.jobs[0].overrides
