@@ -20,13 +20,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from proctor.agents._context import RunContext
-from proctor.agents._text import clipped
 from proctor.agents._gating import HeldForHuman, execute_approved, submit
+from proctor.agents._text import clipped
 from proctor.control import Action, FileEdit, ShellCommand, approve_harness
 from proctor.llm import get_model
 from proctor.log import ErrorEvent, emit
 from proctor.prompts import render
-
 
 # Hardware and seeding belong to the harness (which passes --seed per run), not to the idea.
 HARNESS_KNOBS = frozenset({"device", "num_threads", "seed", "n_seeds"})

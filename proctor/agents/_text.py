@@ -9,7 +9,7 @@ need text supply a fallback.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -21,6 +21,6 @@ def _clip(n: int):  # type: ignore[no-untyped-def]
     return check
 
 
-def clipped(n: int) -> object:
+def clipped(n: int) -> Any:
     """A ``str`` type whose values are whitespace-normalised and cut to ``n`` characters."""
     return Annotated[str, AfterValidator(_clip(n))]

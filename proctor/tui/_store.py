@@ -111,7 +111,10 @@ class Store:
     def runs(self) -> list[RunSummary]:
         """Every run under the root, newest first; unreadable runs are listed, not skipped."""
         out = []
-        for run in reversed(RunDir.all(self.root)):
+        runs = RunDir.all(self.root)
+        for gone in set(self._tails) - {run.path for run in runs}:
+            del self._tails[gone]
+        for run in reversed(runs):
             try:
                 header: RunHeader | None = run.header()
                 error = ""

@@ -7,7 +7,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from review_helpers import PAPERS
+
+from tests.review.review_helpers import PAPERS
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 
 import anyio
 import pytest
-from review_helpers import PAPERS, as_json, mock_settings
 
 from proctor.llm import mock
 from proctor.review import (
@@ -20,6 +19,7 @@ from proctor.review import (
     sample_papers,
 )
 from proctor.review._bench import read_papers
+from tests.review.review_helpers import PAPERS, as_json, mock_settings
 
 
 def test_sample_is_seeded_and_bounded() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-from review_helpers import form
 
 import proctor.review
 from proctor.review import SCORE_RANGES, ReviewForm
+from tests.review.review_helpers import form
 
 
 def test_public_surface_is_sorted_and_resolves() -> None:

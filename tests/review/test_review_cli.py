@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from review_helpers import PAPERS, as_json
 
 from proctor.cli._review import review_group
 from proctor.llm import mock
+from tests.review.review_helpers import PAPERS, as_json
 
 MOCK = ["--set", "llm.reviewer=mock/rev", "--set", "llm.allow_mock=true", "--set", "review.num_reflections=0"]
 
