@@ -7,12 +7,15 @@ portable across versions; pydantic models validate at the boundaries.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from proctor.agents._text import clipped
+from proctor.agents._text import clip
 
-Clip40, Clip120, Clip500 = clipped(40), clipped(120), clipped(500)
+Clip40 = Annotated[str, clip(40)]
+Clip120 = Annotated[str, clip(120)]
+Clip500 = Annotated[str, clip(500)]
 
 
 class Idea(BaseModel):
@@ -20,9 +23,9 @@ class Idea(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    Name: Clip40 = Field(description="Short snake_case identifier.")  # type: ignore[valid-type]
-    Title: Clip120 = Field(description="Title of the paper the idea would become.")  # type: ignore[valid-type]
-    Experiment: Clip500 = Field(description="What to run and measure.")  # type: ignore[valid-type]
+    Name: Clip40 = Field(description="Short snake_case identifier.")
+    Title: Clip120 = Field(description="Title of the paper the idea would become.")
+    Experiment: Clip500 = Field(description="What to run and measure.")
     Interestingness: int = Field(ge=1, le=10)
     Feasibility: int = Field(ge=1, le=10)
     Novelty: int = Field(ge=1, le=10)

@@ -21,6 +21,11 @@ def _clip(n: int):  # type: ignore[no-untyped-def]
     return check
 
 
+def clip(n: int) -> AfterValidator:
+    """The validator behind :func:`clipped`, for use in ``Annotated[str, clip(n)]``."""
+    return AfterValidator(_clip(n))
+
+
 def clipped(n: int) -> Any:
     """A ``str`` type whose values are whitespace-normalised and cut to ``n`` characters."""
     return Annotated[str, AfterValidator(_clip(n))]

@@ -106,6 +106,7 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
     stop_reason: str | None = None
 
     def publish() -> None:
+        batch.refresh(record)
         spent = meter.total([batch.run_of(e).path for e in record.runs])
         record.spend_usd, record.spend_tokens = spent.usd, spent.tokens
         held = sum((time.monotonic() - t) for t in in_flight.values())
@@ -156,7 +157,7 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
             slots.release()
 
     async def watch_wall_time(tasks: set[asyncio.Task[None]]) -> None:
-        while tasks and not all(t.done() for t in tasks):
+        while True:  # cancelled once the batch is over
             reason = caps.exceeded(record)
             if reason and "wall-time" in reason:
                 for t in tasks:

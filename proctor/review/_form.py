@@ -43,7 +43,9 @@ def _clip_list(value: Any) -> Any:
     if isinstance(value, str):  # a model answering one paragraph where a list was asked
         value = [value]
     if isinstance(value, list):
-        return [v[:ITEM_CHARS] if isinstance(v, str) else v for v in value[:MAX_ITEMS]]
+        # punctuation-only items ("," from a small model) carry nothing; drop them before counting
+        kept = [v for v in value if not isinstance(v, str) or any(c.isalnum() for c in v)]
+        return [v[:ITEM_CHARS].strip() if isinstance(v, str) else v for v in kept[:MAX_ITEMS]]
     return value
 
 

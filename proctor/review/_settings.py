@@ -10,18 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 class ReviewSettings(BaseModel):
     """How papers are reviewed: rounds, ensemble, decision threshold and prompt size.
 
-    The defaults suit the embedded ``local/gemma-3-270m`` on a CPU (one draft, one reflection,
-    no ensemble, the paper cut to 6,000 characters: a few minutes per review). The AI Scientist's
-    best published setting is ``num_reflections=4`` (its "reflect 5" counts the draft),
-    ``ensemble_size=5``, ``few_shot=true`` and the whole paper (``max_paper_chars`` large).
+    The defaults suit the embedded ``local/gemma-3-270m`` on a CPU (one-shot prompt, a single draft,
+    no ensemble, the paper cut to 6,000 characters: about a minute per review on 2 idle cores). The
+    AI Scientist's best published setting adds ``num_reflections=4`` (its "reflect 5" counts the
+    draft), ``ensemble_size=5`` and the whole paper (``max_paper_chars`` large).
     """
 
     model_config = ConfigDict(extra="forbid")
 
     reviewer: str = Field(default="neurips", description="Registered reviewer to use.")
     num_reflections: int = Field(
-        default=1, ge=0, le=10,
-        description="Reflection rounds after the draft; a round that changes nothing ends them early.",
+        default=0, ge=0, le=10,
+        description="Reflection rounds after the draft; a round that changes nothing ends them early "
+        "(0 by default: the embedded base model's reflections make its review worse; use 4 with an "
+        "API model, as the AI Scientist's 'reflect 5').",
     )
     ensemble_size: int = Field(
         default=1, ge=1, le=10,
@@ -33,7 +35,11 @@ class ReviewSettings(BaseModel):
     max_paper_chars: int = Field(
         default=6000, ge=500, description="The paper text is cut to this many characters in prompts.",
     )
-    few_shot: bool = Field(default=False, description="Show one example review before the paper.")
+    few_shot: bool = Field(
+        default=True,
+        description="Show one example review before the paper (the published best setting; base models "
+        "need it to write the form instead of echoing the instructions).",
+    )
     meta_review: bool = Field(
         default=True,
         description="With an ensemble, ask the model to write the meta-review's prose; "

@@ -127,3 +127,15 @@ def test_raising_the_batch_cap_gives_runs_their_own_budget_back(tmp_path: Path) 
     again = FakeExecutor(usd=1.0)
     anyio.run(lambda: drive_batch(batch, executor=again))
     assert again.jobs[0].mode == "resume" and "llm.budget.max_usd=5.0" in again.jobs[0].overrides
+
+
+def test_batch_wall_time_applies_to_runs_launched_later(tmp_path: Path) -> None:
+    class SlowSecond(FakeExecutor):
+        async def run(self, job: RunJob, on_start: Callable[[int | None], None]) -> JobResult:
+            self.seconds = 0.0 if not self.jobs else 30.0
+            return await super().run(job, on_start)
+
+    batch = _batch(tmp_path, directions=["a", "b"], concurrency=1, budgets={"batch": {"wall_time": 1.0}},
+                   executor={"poll_s": 0.05})
+    record = anyio.run(lambda: drive_batch(batch, executor=SlowSecond()))
+    assert [e.status for e in record.runs] == ["succeeded", "failed"] and record.status == "stopped"

@@ -26,7 +26,7 @@ schedule, averaged over 3 seeds. We discuss why restarts may help escape flat re
 @pytest.mark.slow
 def test_embedded_model_reviews_a_short_paper(tmp_path: Path) -> None:
     settings = Settings(llm=LLMSettings(reviewer=LOCAL_MODEL))
-    review = ReviewSettings()  # the defaults: one draft and one reflection round
+    review = ReviewSettings(num_reflections=1)  # one draft and one reflection round
     result = anyio.run(lambda: review_paper(PAPER, settings, out_dir=tmp_path, review=review))
     assert isinstance(result.review, ReviewForm) and result.model == LOCAL_MODEL
     assert 1 <= result.calls <= 1 + review.num_reflections

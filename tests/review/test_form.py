@@ -62,6 +62,7 @@ def test_long_text_is_truncated_not_rejected() -> None:
     assert len(review.summary) == 400
     assert len(review.strengths) == 3 and all(len(s) == 160 for s in review.strengths)
     assert review.questions == ["one"]
+    assert ReviewForm.model_validate(form(Weaknesses=[",", " ", "Real point"])).weaknesses == ["Real point"]
 
 
 def test_markdown_has_every_section_and_score() -> None:

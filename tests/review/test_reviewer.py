@@ -139,8 +139,8 @@ def test_paper_is_truncated_in_the_prompt() -> None:
 
 def test_few_shot_adds_the_example() -> None:
     mock.script("rev", [as_json(), as_json()])
+    _review(num_reflections=0, few_shot=False)
     _review(num_reflections=0)
-    _review(num_reflections=0, few_shot=True)
     first, second = (r["messages"][1]["content"] for r in mock.requests("rev"))
     assert "example review" not in first and "example review" in second
 
