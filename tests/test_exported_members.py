@@ -7,7 +7,8 @@ import importlib
 import pytest
 
 PACKAGES = ["proctor.log", "proctor.llm", "proctor.settings", "proctor.control", "proctor.agents",
-            "proctor.prompts"]
+            "proctor.prompts", "proctor.sandboxes", "proctor.retrieval", "proctor.review", "proctor.batch",
+            "proctor.tui"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

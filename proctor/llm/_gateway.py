@@ -198,8 +198,10 @@ class Model:
             kwargs["seed"] = seed
         if response_format is not None:
             kwargs["response_format"] = response_format
-        if self.settings.api_base and not model.startswith(_OWN_PROVIDERS):
-            kwargs["api_base"] = self.settings.api_base
+        if not model.startswith(_OWN_PROVIDERS):
+            kwargs["drop_params"] = True  # e.g. `seed` for providers without it
+            if self.settings.api_base:
+                kwargs["api_base"] = self.settings.api_base
         if model.startswith(_OWN_PROVIDERS):
             kwargs["drop_params"] = False
         started = time.perf_counter()

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from control_helpers import command
+from tests.control.control_helpers import command
 
 from proctor.control import AuditQueue, Evidence, QueueError, QueueUnavailable
 

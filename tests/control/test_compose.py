@@ -1,7 +1,7 @@
 """Cascades and ensembles, and building monitors from settings specs."""
 
 import pytest
-from control_helpers import LabelMonitor, command
+from tests.control.control_helpers import LabelMonitor, command
 
 from proctor._registry import UnknownComponent
 from proctor.control import (

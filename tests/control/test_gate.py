@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from control_helpers import LabelMonitor, command, edit
+from tests.control.control_helpers import LabelMonitor, command, edit
 
 from proctor.control import (
     Action,

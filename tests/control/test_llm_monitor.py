@@ -1,7 +1,7 @@
 """The LLM monitor: prompt content, ensembles, structured output, and failing closed."""
 
 import pytest
-from control_helpers import FakeModel, edit
+from tests.control.control_helpers import FakeModel, edit
 
 from proctor.control import (
     HistoryItem,

@@ -1,7 +1,7 @@
 """The trusted paraphraser rewrites configured edges and fails closed."""
 
 import pytest
-from control_helpers import FakeModel
+from tests.control.control_helpers import FakeModel
 
 from proctor.control import AgentMessage, ParaphraseError, edge_matches, paraphraser
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from control_helpers import LabelMonitor, command
+from tests.control.control_helpers import LabelMonitor, command
 
 from proctor._registry import lookup
 from proctor.control import (

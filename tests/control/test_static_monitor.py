@@ -1,7 +1,7 @@
 """The static monitor flags each category of side task and leaves ordinary experiment code alone."""
 
 import pytest
-from control_helpers import command, edit
+from tests.control.control_helpers import command, edit
 
 from proctor.control import Action, AgentMessage, FileEdit, build_view, static_findings, static_monitor
 

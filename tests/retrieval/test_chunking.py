@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from retrieval_helpers import paper_text
+from tests.retrieval.retrieval_helpers import paper_text
 
 from proctor.retrieval import ChunkerConfig, chunk_text
 from proctor.retrieval._chunking import chunk_id, heading_text
