@@ -74,11 +74,11 @@ def build_graph(ctx: RunContext, checkpointer: BaseCheckpointSaver[Any] | None =
         return {"stages": ["summary"]}
 
     graph: Any = StateGraph(ResearchState)
-    graph.add_node("propose_idea", stage("propose_idea", _propose))
-    graph.add_node("save_ideas", stage("save_ideas", _save_ideas))
+    graph.add_node("propose_idea", stage("propose_idea", _propose, run.path))
+    graph.add_node("save_ideas", stage("save_ideas", _save_ideas, run.path))
     graph.add_node("approve_ideas", _approve_ideas)
     graph.add_node("research_idea", build_idea_graph(ctx))
-    graph.add_node("summarize", stage("summarize", _summarize))
+    graph.add_node("summarize", stage("summarize", _summarize, run.path))
     graph.add_edge(START, "propose_idea")
     graph.add_conditional_edges("propose_idea", _more_ideas)
     graph.add_edge("save_ideas", "approve_ideas")

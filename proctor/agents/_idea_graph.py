@@ -97,7 +97,7 @@ def build_idea_graph(ctx: RunContext) -> Any:
              ("review_paper", "review", "review", review)]
     previous = START
     for node, name, key, fn in steps:
-        graph.add_node(node, stage(node, guarded(name, key, fn)))
+        graph.add_node(node, stage(node, guarded(name, key, fn), ctx.run.path))
         graph.add_edge(previous, node)
         previous = node
     graph.add_node("finish_idea", finish)

@@ -10,6 +10,7 @@ leaves the directory intact with a status that says what happened and how to go 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from langgraph.types import Command
 from proctor.agents._context import RunContext
 from proctor.agents._gating import RunTerminated
 from proctor.agents._graph import build_graph
+from proctor.agents._stage import RunStopRequested
 from proctor.llm import BudgetExceeded, Ledger, ModelError, set_process_ledger, use_ledger
 from proctor.log import ErrorEvent, RunDir, set_process_log, use_log
 from proctor.settings import Settings, parse_overrides
@@ -116,6 +118,10 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
     """Invoke (``initial`` given) or resume (``None``) the graph, recording the outcome."""
     ledger = Ledger.from_events(run.events.iter(), settings.llm.budget)
     ctx = RunContext(settings=settings, run=run)
+    (run.path / "control" / "pause").unlink(missing_ok=True)  # resuming answers a pause request
+    header = run.header()
+    header.extra["pid"] = os.getpid()
+    run.write_header(header)
     set_process_log(run.events)
     set_process_ledger(ledger)
     try:
@@ -148,6 +154,13 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
         run.write_artifact("results.json", {"ideas": values.get("ideas", []), "stages": values.get("stages", []),
                                             "outcomes": values.get("outcomes", [])})
         run.set_status("succeeded")
+    except RunStopRequested as exc:
+        if exc.kind == "pause":
+            run.set_status("paused", "paused on request; `proctor resume RUN` continues it")
+            return
+        (run.path / "control" / "cancel").unlink(missing_ok=True)
+        run.set_status("failed", "cancelled on request; `proctor resume RUN` continues it")
+        return
     except RunTerminated as exc:
         from proctor.control import quarantine
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from proctor.llm import current_ledger
@@ -13,11 +14,32 @@ from proctor.log import StageEvent, emit, in_node
 Node = Callable[[Any], Awaitable[dict[str, Any]]]
 
 
-def stage(name: str, fn: Node) -> Node:
-    """Run ``fn`` as stage ``name``: events tagged with the node, started/finished/failed events."""
+class RunStopRequested(RuntimeError):
+    """``<run>/control/pause`` or ``<run>/control/cancel`` exists (written by the TUI or a user)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"{kind} requested")
+
+
+def check_requests(run_path: Path | None) -> None:
+    """Raise :class:`RunStopRequested` when a pause or cancel file is present (checked between stages)."""
+    if run_path is None:
+        return
+    for kind in ("cancel", "pause"):
+        if (run_path / "control" / kind).exists():
+            raise RunStopRequested(kind)
+
+
+def stage(name: str, fn: Node, run_path: Path | None = None) -> Node:
+    """Run ``fn`` as stage ``name``: events tagged with the node, started/finished/failed events.
+
+    Before starting, honours pause/cancel request files in ``run_path/control/``.
+    """
 
     @functools.wraps(fn)
     async def run(state: Any) -> dict[str, Any]:
+        check_requests(run_path)
         ledger = current_ledger()
         tokens0, usd0 = (ledger.tokens, ledger.usd) if ledger else (0, 0.0)
         started = time.perf_counter()

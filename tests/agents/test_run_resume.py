@@ -81,3 +81,27 @@ def test_budget_exhaustion_stops_cleanly_and_resume_with_more(tmp_path: Path) ->
     assert run.header().status == "succeeded"
     assert run.header().settings["llm"]["budget"]["max_tokens"] == 100000
     assert len(json.loads((run.path / "ideas/ideas.json").read_text())) == 2
+
+
+def test_pause_request_pauses_between_stages_and_resume_continues(tmp_path: Path) -> None:
+    mock.script("u", [idea(0), idea(1)])
+    settings = _settings(tmp_path)
+
+    calls = {"n": 0}
+
+    def respond(messages: list[dict[str, str]]) -> str:
+        calls["n"] += 1
+        if calls["n"] == 1:  # ask for a pause while the first idea is being written
+            [run_dir] = [p for p in tmp_path.iterdir() if (p / "run.json").exists()]
+            (run_dir / "control").mkdir(exist_ok=True)
+            (run_dir / "control" / "pause").write_text("")
+        return idea(calls["n"] - 1)
+
+    mock.script("u", respond)
+    run = anyio.run(start_run, settings, "pausable")
+    assert run.header().status == "paused" and "on request" in run.header().status_detail
+    assert run.header().extra["pid"] > 0
+    anyio.run(resume_run, run)
+    assert run.header().status == "succeeded"
+    assert not (run.path / "control" / "pause").exists()
+    assert calls["n"] == 2
