@@ -44,6 +44,12 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
             figures.append({"path": src.name, "caption": src.stem.replace("_", " ")})
     refs = _references(novelty)
     prose = await draft_prose(idea, table, [f"{r.title} ({r.year})" for r in refs], ctx.settings)
+    # A small model may echo the instructions or leave sections blank: say so rather than hide it.
+    if not prose.title or prose.title.lower().startswith(("write the", "answer")):
+        prose.title = idea["Title"]
+    for field in ("abstract", "introduction", "method", "results_discussion", "conclusion"):
+        if not getattr(prose, field):
+            setattr(prose, field, "*(The model wrote no text for this section.)*")
     support = [float(v) for rec in runs.values() for v in (rec.get("config") or {}).values()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
     paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,
