@@ -126,9 +126,12 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
     set_process_ledger(ledger)
     try:
         with use_log(run.events), use_ledger(ledger):
-            async with open_checkpointer(run.checkpoint_path) as saver:
+            from proctor.batch._checkpointers import open_checkpointer_for, thread_id_for
+
+            # Per-run WAL SQLite by default; a shared Postgres with batch.checkpointer_url.
+            async with open_checkpointer_for(settings, run) as saver:
                 graph = build_graph(ctx, saver)
-                config: dict[str, Any] = {"configurable": {"thread_id": run.header().id},
+                config: dict[str, Any] = {"configurable": {"thread_id": thread_id_for(settings, run)},
                                           "recursion_limit": 200}
                 payload: Any = initial
                 if initial is None:

@@ -11,7 +11,6 @@ class WorkflowSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     num_ideas: int = Field(default=2, ge=1, le=50, description="Ideas proposed per direction.")
-    reflection_rounds: int = Field(default=1, ge=0, le=10, description="Self-critique rounds per idea.")
     seed: int = Field(default=0, description="Seed for sampling and experiments.")
     novelty_rounds: int = Field(default=2, ge=1, le=10, description="Query-writing rounds of the novelty check.")
     novelty_evidence: int = Field(default=5, ge=1, le=20, description="Passages the novelty verdict reads.")

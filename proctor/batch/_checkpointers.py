@@ -39,15 +39,10 @@ def thread_id_for(settings_or_url: Any, run: RunDir) -> str:
 
 @contextlib.asynccontextmanager
 async def _sqlite(path: Path) -> AsyncIterator[BaseCheckpointSaver[Any]]:
-    import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    from proctor.agents._runner import open_checkpointer  # the one WAL SQLite opener
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    async with aiosqlite.connect(str(path)) as conn:
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA busy_timeout=10000")
-        saver = AsyncSqliteSaver(conn)
-        await saver.setup()
+    async with open_checkpointer(path) as saver:
         yield saver
 
 
