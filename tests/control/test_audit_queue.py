@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from tests.control.control_helpers import command
 
 from proctor.control import AuditQueue, Evidence, QueueError, QueueUnavailable
+from tests.control.control_helpers import command
 
 
 def _hold(queue: AuditQueue, name: str, percentile: float) -> str:

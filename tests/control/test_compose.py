@@ -1,7 +1,6 @@
 """Cascades and ensembles, and building monitors from settings specs."""
 
 import pytest
-from tests.control.control_helpers import LabelMonitor, command
 
 from proctor._registry import UnknownComponent
 from proctor.control import (
@@ -12,6 +11,7 @@ from proctor.control import (
     ensemble_monitor,
     monitor_digest,
 )
+from tests.control.control_helpers import LabelMonitor, command
 
 
 @pytest.mark.anyio

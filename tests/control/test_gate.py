@@ -4,7 +4,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.control.control_helpers import LabelMonitor, command, edit
 
 from proctor.control import (
     Action,
@@ -21,6 +20,7 @@ from proctor.control import (
     verify_log,
 )
 from proctor.log import EventLog, use_log
+from tests.control.control_helpers import LabelMonitor, command, edit
 
 TABLE = {"ls": 0.05, "python": 0.4, "rm": 0.95}
 

@@ -1,7 +1,6 @@
 """The LLM monitor: prompt content, ensembles, structured output, and failing closed."""
 
 import pytest
-from tests.control.control_helpers import FakeModel, edit
 
 from proctor.control import (
     HistoryItem,
@@ -11,6 +10,7 @@ from proctor.control import (
     parse_score,
 )
 from proctor.llm import ModelUnavailable
+from tests.control.control_helpers import FakeModel, edit
 
 
 @pytest.mark.parametrize(("text", "score"), [

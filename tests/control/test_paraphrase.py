@@ -1,9 +1,9 @@
 """The trusted paraphraser rewrites configured edges and fails closed."""
 
 import pytest
-from tests.control.control_helpers import FakeModel
 
 from proctor.control import AgentMessage, ParaphraseError, edge_matches, paraphraser
+from tests.control.control_helpers import FakeModel
 
 
 def _settings(settings, edges):

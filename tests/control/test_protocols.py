@@ -3,7 +3,6 @@
 from typing import Any
 
 import pytest
-from tests.control.control_helpers import LabelMonitor, command
 
 from proctor._registry import lookup
 from proctor.control import (
@@ -16,6 +15,7 @@ from proctor.control import (
     TrajectoryView,
     build_view,
 )
+from tests.control.control_helpers import LabelMonitor, command
 
 TABLE = {"ls": 0.05, "python": 0.4, "curl": 0.95, "alt": 0.1, "bad": 0.6, "worse": 0.97}
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.retrieval.retrieval_helpers import paper_text
 
 from proctor.retrieval import ChunkerConfig, chunk_text
 from proctor.retrieval._chunking import chunk_id, heading_text
 from proctor.retrieval._sources import split_abstract
+from tests.retrieval.retrieval_helpers import paper_text
 
 
 @pytest.mark.parametrize(

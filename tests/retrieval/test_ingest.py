@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.retrieval.retrieval_helpers import paper_text
 
 from proctor.retrieval import HashingEmbedder, IndexLocked, LiteratureIndex, RetrievalSettings, ingest
 from proctor.retrieval._lock import writer_lock
+from tests.retrieval.retrieval_helpers import paper_text
 
 
 class CountingEmbedder(HashingEmbedder):
