@@ -43,6 +43,11 @@ async def propose_idea(state: dict[str, Any], settings: Settings) -> dict[str, A
     messages = ideation_messages(state, seeds, task)
     n = len(state.get("ideas", []))
     idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
+    for r in range(settings.workflow.reflection_rounds):
+        prompt = render("agents/ideation_reflect.j2", direction=state["direction"], idea=idea.model_dump_json(),
+                        round=r + 1, rounds=settings.workflow.reflection_rounds)
+        idea = await model.structured([{"role": "user", "content": prompt}], Idea, max_tokens=400,
+                                      seed=settings.workflow.seed + n)
     taken = {i["Name"] for i in state.get("ideas", [])}
     if idea.Name in taken:  # names become directory names: keep them unique within the run
         idea.Name = f"{idea.Name}_{n + 1}"

@@ -12,6 +12,10 @@ class WorkflowSettings(BaseModel):
 
     num_ideas: int = Field(default=2, ge=1, le=50, description="Ideas proposed per direction.")
     seed: int = Field(default=0, description="Seed for sampling and experiments.")
+    reflection_rounds: int = Field(
+        default=0, ge=0, le=10,
+        description="Self-critique rounds per idea (0 for small base models, which tend to loop).",
+    )
     novelty_rounds: int = Field(default=2, ge=1, le=10, description="Query-writing rounds of the novelty check.")
     novelty_evidence: int = Field(default=5, ge=1, le=20, description="Passages the novelty verdict reads.")
     template: str = Field(default="tabular_classification", description="Experiment template name or path.")

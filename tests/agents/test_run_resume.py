@@ -105,3 +105,14 @@ def test_pause_request_pauses_between_stages_and_resume_continues(tmp_path: Path
     assert run.header().status == "succeeded"
     assert not (run.path / "control" / "pause").exists()
     assert calls["n"] == 2
+
+
+def test_reflection_rounds_revise_each_idea(tmp_path: Path) -> None:
+    revised = json.loads(idea(9))
+    revised["Title"] = "A sharper revised title"
+    mock.script("u", [idea(0), json.dumps(revised), idea(1), json.dumps({**revised, "Name": "other"})])
+    run = anyio.run(start_run, _settings(tmp_path, "workflow.reflection_rounds=1"), "reflective")
+    ideas = json.loads((run.path / "ideas/ideas.json").read_text())
+    assert [i["Title"] for i in ideas] == ["A sharper revised title"] * 2
+    assert "Round 1 of 1" in mock.requests("u")[1]["messages"][0]["content"]
+    assert len(mock.requests("u")) == 4
