@@ -15,6 +15,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send, interrupt
 
+from proctor.agents._archive import batch_archive
 from proctor.agents._context import RunContext
 from proctor.agents._idea_graph import build_idea_graph
 from proctor.agents._ideation import propose_idea
@@ -36,7 +37,7 @@ def build_graph(ctx: RunContext, checkpointer: BaseCheckpointSaver[Any] | None =
     settings, run = ctx.settings, ctx.run
 
     async def _propose(state: ResearchState) -> dict[str, Any]:
-        return await propose_idea(state, settings)  # type: ignore[arg-type]
+        return await propose_idea(state, settings, archive=batch_archive(run))  # type: ignore[arg-type]
 
     async def _save_ideas(state: ResearchState) -> dict[str, Any]:
         run.write_artifact("ideas/ideas.json", state.get("ideas", []))
@@ -63,8 +64,9 @@ def build_graph(ctx: RunContext, checkpointer: BaseCheckpointSaver[Any] | None =
             keep = set(json.loads(approved.read_text()))
             ideas = [i for i in ideas if i["Name"] in keep or i["Title"] in keep]
         sends = []
+        archived = [f"{i['Title']}. {i['Experiment']}" for i in batch_archive(run)]
         for n, idea in enumerate(ideas):
-            earlier = [f"{i['Title']}. {i['Experiment']}" for i in ideas[:n]]
+            earlier = archived + [f"{i['Title']}. {i['Experiment']}" for i in ideas[:n]]
             sends.append(Send("research_idea", {"idea": idea, "earlier": earlier, "errors": []}))
         return sends or [Send("summarize", {})]
 

@@ -18,19 +18,21 @@ DEFAULT_SEED_IDEAS = [
 ]
 
 
-def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], task: str) -> list[dict[str, str]]:
-    """The chat messages asking for the next idea."""
+def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], task: str,
+                      archive: list[dict[str, Any]] | None = None) -> list[dict[str, str]]:
+    """The chat messages asking for the next idea (avoiding the run's and the batch's earlier ideas)."""
     prompt = render(
         "agents/ideation.j2",
         direction=state["direction"],
         task_description=task,
         seed_ideas=[json.dumps(i) for i in seed_ideas],
-        previous=[i["Title"] for i in state.get("ideas", [])],
+        previous=[i["Title"] for i in [*(archive or []), *state.get("ideas", [])]],
     )
     return [{"role": "user", "content": prompt}]
 
 
-async def propose_idea(state: dict[str, Any], settings: Settings) -> dict[str, Any]:
+async def propose_idea(state: dict[str, Any], settings: Settings,
+                       archive: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Ask the untrusted model for one more idea (schema-valid) and append it to the state."""
     from proctor.agents._templates import load_template
 
@@ -40,7 +42,7 @@ async def propose_idea(state: dict[str, Any], settings: Settings) -> dict[str, A
         template = load_template(settings.workflow.template)
         seeds = [s.model_dump() for s in template.seed_ideas][:3] or DEFAULT_SEED_IDEAS
         task = template.prompt.task_description
-    messages = ideation_messages(state, seeds, task)
+    messages = ideation_messages(state, seeds, task, archive or [])
     n = len(state.get("ideas", []))
     idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
     for r in range(settings.workflow.reflection_rounds):

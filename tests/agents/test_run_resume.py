@@ -116,3 +116,24 @@ def test_reflection_rounds_revise_each_idea(tmp_path: Path) -> None:
     assert [i["Title"] for i in ideas] == ["A sharper revised title"] * 2
     assert "Round 1 of 1" in mock.requests("u")[1]["messages"][0]["content"]
     assert len(mock.requests("u")) == 4
+
+
+def test_ideas_avoid_the_batch_archive(tmp_path: Path) -> None:
+    from proctor.agents import execute
+
+    settings = _settings(tmp_path, "workflow.num_ideas=1")
+    mock.script("u", [idea(0)])
+    first = anyio.run(start_run, settings, "batch member one")
+    header = first.header()
+    header.batch_id = "nightly"
+    first.write_header(header)
+    second = RunDir.create(tmp_path, "batch member two", settings=settings.public_dump(),
+                           settings_digest=settings.digest(), batch_id="nightly")
+    outsider = RunDir.create(tmp_path, "not in the batch", settings=settings.public_dump(),
+                             settings_digest=settings.digest())
+    mock.script("u", [idea(1), idea(2)])
+    for run in (second, outsider):
+        anyio.run(execute, run, settings, {"direction": "d", "ideas": [], "stages": [], "outcomes": []})
+    prompts = [r["messages"][0]["content"] for r in mock.requests("u")]
+    assert "Idea title number 0" in prompts[0]  # the batch sibling's idea is listed to avoid
+    assert "Ideas already proposed" not in prompts[1]  # a run outside the batch has nothing to avoid
