@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from proctor.agents._context import RunContext
-from proctor.agents._gating import HeldForHuman, execute_approved, submit
+from proctor.agents._gating import execute_approved, submit
 from proctor.agents._text import clipped
 from proctor.control import Action, FileEdit, ShellCommand, approve_harness
 from proctor.llm import get_model
@@ -160,5 +160,3 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
     ctx.run.write_artifact(str(rel / "experiment.json"), record)
     return record
 
-
-__all__ = ["HeldForHuman", "knob_model", "run_experiments"]

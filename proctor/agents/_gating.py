@@ -34,7 +34,7 @@ async def submit(ctx: RunContext, action: Action) -> ApprovedAction | None:
     if outcome.status == "held":
         # Pauses the graph; `proctor resume` continues once `proctor audit decide` recorded a decision.
         interrupt({"item_id": outcome.item_id, "node": action.node, "kind": action.kind})
-        outcome = ctx.gate.resolve(outcome.item_id)
+        outcome = await ctx.gate.submit(action)  # cached by digest: now carries the reviewer's decision
         if outcome.status == "held":
             raise HeldForHuman(f"audit item {outcome.item_id} is still undecided")
     if outcome.status == "terminated":

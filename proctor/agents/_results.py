@@ -44,15 +44,6 @@ class ResultsTable(BaseModel):
         """Metrics reported for ``dataset``."""
         return sorted({m for by_ds in self.rows.values() for m in by_ds.get(dataset, {})})
 
-    def values(self, digits: int = 4) -> set[str]:
-        """Every number as it is printed in the paper (for the claim check)."""
-        out: set[str] = set()
-        for by_ds in self.rows.values():
-            for by_metric in by_ds.values():
-                for cell in by_metric.values():
-                    out.update({f"{cell.mean:.{digits}f}", f"{cell.std:.{digits}f}"})
-        return out
-
     def numbers(self) -> list[float]:
         """Every mean and std, unrounded."""
         nums: list[float] = []

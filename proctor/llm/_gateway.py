@@ -74,10 +74,7 @@ def check_model_string(model: str, settings: LLMSettings) -> None:
             )
         return
     if model.startswith("local/"):
-        name = model.split("/", 1)[1]
-        if name not in _providers.LOCAL_MODELS:
-            raise ModelUnavailable(
-                f"unknown embedded model {model!r}; embedded: local/gemma-3-270m")
+        _providers.local_model_name(model)
         return
     try:
         _, provider, _, _ = litellm.get_llm_provider(model)

@@ -26,6 +26,19 @@ _requests: dict[str, list[dict[str, Any]]] = {}
 _mock_lock = threading.Lock()
 
 
+def local_model_name(model: str) -> str:
+    """The embedded model named by ``local/<name>``.
+
+    Raises:
+        ModelUnavailable: when no such model is embedded.
+    """
+    name = model.split("/", 1)[-1]
+    if name not in LOCAL_MODELS:
+        raise ModelUnavailable(f"unknown embedded model {model!r}; embedded models: "
+                               + ", ".join(f"local/{m}" for m in sorted(LOCAL_MODELS)))
+    return name
+
+
 def _response(model: str, text: str, prompt_tokens: int, completion_tokens: int, finish: str) -> ModelResponse:
     return ModelResponse(
         model=model,
@@ -50,12 +63,7 @@ class LocalProvider(CustomLLM):
         """Generate synchronously."""
         from proctor.llm import _local_engine
 
-        name = model.split("/", 1)[-1]
-        if name not in LOCAL_MODELS:
-            raise ModelUnavailable(
-                f"unknown embedded model {model!r}; embedded models: "
-                + ", ".join(f"local/{m}" for m in sorted(LOCAL_MODELS))
-            )
+        name = local_model_name(model)
         params: dict[str, Any] = kwargs.get("optional_params") or {}
         engine = _local_engine.get_engine()
         schema = _schema_of(params)
