@@ -8,13 +8,13 @@ rebuilt from a run's ``model_call`` events on resume, checked before every call,
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 from proctor.llm._errors import BudgetExceeded
 from proctor.llm._settings import BudgetSettings
 from proctor.log import BudgetEvent, Event, ModelCallEvent, emit
+from proctor.log._scoped import Scoped
 
 
 class Ledger:
@@ -55,26 +55,19 @@ class Ledger:
                 raise BudgetExceeded(kind, used, limit)
 
 
-_current: ContextVar[Ledger | None] = ContextVar("proctor_ledger", default=None)
-_process: Ledger | None = None
+_ledger: Scoped[Ledger] = Scoped("proctor_ledger")
 
 
 def current_ledger() -> Ledger | None:
     """The ledger of the run in progress, if any."""
-    return _current.get() or _process
+    return _ledger.get()
 
 
 def set_process_ledger(ledger: Ledger | None) -> None:
     """Set the ledger used where no context-local one is active."""
-    global _process
-    _process = ledger
+    _ledger.set_process(ledger)
 
 
-@contextmanager
-def use_ledger(ledger: Ledger) -> Iterator[Ledger]:
+def use_ledger(ledger: Ledger) -> AbstractContextManager[Ledger]:
     """Charge model calls inside the block to ``ledger``."""
-    token = _current.set(ledger)
-    try:
-        yield ledger
-    finally:
-        _current.reset(token)
+    return _ledger.use(ledger)

@@ -7,16 +7,15 @@ Outside a run, events go nowhere but are still returned, so library use needs no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from proctor.log._eventlog import EventLog
 from proctor.log._events import Event
+from proctor.log._scoped import Scoped
 
-_current: ContextVar[EventLog | None] = ContextVar("proctor_event_log", default=None)
-_current_node: ContextVar[str | None] = ContextVar("proctor_node", default=None)
-_process_log: EventLog | None = None
+_log: Scoped[EventLog] = Scoped("proctor_event_log")
+_node: Scoped[str] = Scoped("proctor_node")
 _listeners: list[Callable[[Event], None]] = []
 
 
@@ -28,44 +27,33 @@ def add_listener(listener: Callable[[Event], None]) -> Callable[[], None]:
 
 def set_process_log(log: EventLog | None) -> None:
     """Set the log used when no context-local log is active (worker threads, for instance)."""
-    global _process_log
-    _process_log = log
+    _log.set_process(log)
 
 
 def current_log() -> EventLog | None:
     """The event log events go to right now, if any."""
-    return _current.get() or _process_log
+    return _log.get()
 
 
-@contextmanager
-def use_log(log: EventLog) -> Iterator[EventLog]:
+def use_log(log: EventLog) -> AbstractContextManager[EventLog]:
     """Send events emitted inside the block to ``log``."""
-    token = _current.set(log)
-    try:
-        yield log
-    finally:
-        _current.reset(token)
+    return _log.use(log)
 
 
-@contextmanager
-def in_node(node: str) -> Iterator[None]:
+def in_node(node: str) -> AbstractContextManager[str]:
     """Tag events emitted inside the block with the graph node ``node``."""
-    token = _current_node.set(node)
-    try:
-        yield
-    finally:
-        _current_node.reset(token)
+    return _node.use(node)
 
 
 def current_node() -> str | None:
     """The graph node events are being tagged with, if any."""
-    return _current_node.get()
+    return _node.get()
 
 
 def emit(event: Event) -> Event:
     """Append ``event`` to the current run's log (tagging its node) and return it."""
     if event.node is None:
-        event.node = _current_node.get()
+        event.node = _node.get()
     log = current_log()
     if log is not None:
         log.append(event)
