@@ -16,8 +16,8 @@ class BudgetSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_tokens: int | None = Field(default=2_000_000, description="Total tokens per run (None: unlimited).")
-    max_usd: float | None = Field(default=5.0, description="Total dollars per run (None: unlimited).")
+    max_tokens: int | None = Field(default=2_000_000, ge=1, description="Total tokens per run (None: unlimited).")
+    max_usd: float | None = Field(default=5.0, ge=0, description="Total dollars per run (None: unlimited).")
 
 
 class LLMSettings(BaseModel):

@@ -60,3 +60,8 @@ def test_missing_explicit_file(tmp_path: Path) -> None:
 def test_set_without_equals_is_refused() -> None:
     with pytest.raises(SettingsError, match="KEY=VALUE"):
         load_settings(None, ["llm.trusted"])
+
+
+def test_negative_budget_is_refused_before_any_run() -> None:
+    with pytest.raises(SettingsError, match=r"llm.budget.max_tokens.*greater than or equal to 1"):
+        load_settings(None, ["llm.budget.max_tokens=-5"])
