@@ -1,24 +1,31 @@
-"""Experiments: the harness runs the baseline; the agent's configuration and runs pass the gate.
+"""Experiments: the harness runs the baseline; the agent's change and its runs pass the gate.
 
 Steps:
     1. Copy the template into ``experiments/<idea>/work`` and open a sandbox on it.
     2. The harness (not the agent) runs the baseline ``run_0``.
-    3. The untrusted model expresses the idea as knob values (a schema built from the template's
-       typed knobs, so even a small model's output is a valid configuration). Writing the config
-       is a ``file_edit`` action and each seed's run a ``shell`` action: both go through the
-       control gate, and the sandbox executes only what the gate approved.
-    4. Results are parsed and validated; a failed run is retried (bounded) with its error shown to
-       the model; ``plot.py`` makes the figures; everything is copied into the run directory.
+    3. The untrusted model expresses the idea as a change, in one of two modes
+       (``workflow.experiment_mode``; ``auto`` takes knobs when the template has ``knobs.json``):
+       - ``knobs``: knob values under a schema built from the template's typed knobs, written as
+         ``config_<k>.json`` and passed with ``--config``;
+       - ``code``: search/replace edits to ``experiment.py`` (see :mod:`._code_edits`), applied to the
+         template's original file, so the diff the monitors read holds every agent-written line.
+       Writing the change is a ``file_edit`` action and each seed's run a ``shell`` action: both go
+       through the control gate, and the sandbox executes only what the gate approved.
+    4. Results are parsed and validated; a failed attempt (an edit that does not apply or compile,
+       a crashed run, a bad ``final_info.json``) is retried, bounded, with its error shown to the
+       model; ``plot.py`` makes the figures; everything stays in the run directory.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from proctor.agents._code_edits import EditError, anchor_lines, apply_edits, edit_schema, unified_diff
 from proctor.agents._context import RunContext
 from proctor.agents._gating import execute_approved, submit
 from proctor.agents._text import clipped
@@ -69,8 +76,85 @@ def _summary(info: dict[str, Any]) -> str:
                      for ds, b in info.items())
 
 
+@dataclass
+class Change:
+    """One attempt's proposed change: the file it writes, and what the runs pass."""
+
+    path: str
+    old: str
+    new: str
+    rationale: str
+    config: dict[str, Any] | None = None
+    config_path: str | None = None
+
+    def action(self, idea: dict[str, Any]) -> Action:
+        """The gated ``file_edit`` that writes the change."""
+        return Action(node="run_experiments", task=idea["Experiment"], reasoning=self.rationale,
+                      payload=FileEdit(path=self.path, diff=unified_diff(self.old, self.new, self.path),
+                                       new_content=self.new))
+
+
+def experiment_mode(settings: Any, template: Any) -> str:
+    """``knobs`` or ``code`` for this template under ``workflow.experiment_mode``.
+
+    Raises:
+        ValueError: ``knobs`` asked for a template without ``knobs.json``.
+    """
+    mode = settings.workflow.experiment_mode
+    if mode == "auto":
+        return "knobs" if template.supports_config else "code"
+    if mode == "knobs" and not template.supports_config:
+        raise ValueError(f"workflow.experiment_mode=knobs, but template {template.name} has no knobs.json; "
+                         "use experiment_mode=code (or auto) to express ideas as code edits")
+    return str(mode)
+
+
+def edit_anchors(settings: Any, source: str) -> list[str] | None:
+    """Lines a code edit must target (small embedded models), or ``None`` for free search text."""
+    choice = settings.workflow.edit_anchors
+    if choice == "auto":
+        choice = "lines" if settings.llm.untrusted.startswith("local/") else "free"
+    return anchor_lines(source) if choice == "lines" else None
+
+
+async def _propose_knobs(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
+                         last_error: str, attempt: int) -> Change | str:
+    wf = ctx.settings.workflow
+    prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
+                    knobs=[_describe(k) for k in agent_knobs(template.knobs)], baseline=baseline,
+                    last_error=last_error)
+    proposal = await get_model("untrusted", ctx.settings).structured(
+        [{"role": "user", "content": prompt}], knob_model(template.knobs), max_tokens=300, seed=wf.seed + attempt)
+    config = proposal.model_dump()
+    rationale = config.pop("rationale")
+    try:
+        config = template.validate_config(config)
+    except ValueError as exc:
+        return str(exc)[:500]
+    name = f"config_{attempt}.json"
+    return Change(path=name, old="", new=json.dumps(config, indent=2) + "\n", rationale=rationale,
+                  config=config, config_path=name)
+
+
+async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
+                        last_error: str, attempt: int) -> Change | str:
+    wf = ctx.settings.workflow
+    source = (template.root / "experiment.py").read_text()
+    anchors = edit_anchors(ctx.settings, source)
+    prompt = render("agents/experiment_code.j2", idea=idea, task_description=template.prompt.task_description,
+                    code=source, baseline=baseline, last_error=last_error, anchored=anchors is not None)
+    proposal = await get_model("untrusted", ctx.settings).structured(
+        [{"role": "user", "content": prompt}], edit_schema(anchors), max_tokens=400, seed=wf.seed + attempt)
+    edits = [(e.search, e.replace) for e in proposal.edits]  # type: ignore[attr-defined]
+    try:
+        new = apply_edits(source, edits)
+    except EditError as exc:
+        return str(exc)[:500]
+    return Change(path="experiment.py", old=source, new=new, rationale=proposal.rationale)  # type: ignore[attr-defined]
+
+
 async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: str) -> dict[str, Any]:
-    """Run the baseline and the idea's configuration over seeds; return the experiment record.
+    """Run the baseline and the idea's change over seeds; return the experiment record.
 
     Raises:
         HeldForHuman: an action awaits a human decision (the run pauses and resumes later).
@@ -81,15 +165,17 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
 
     settings, wf = ctx.settings, ctx.settings.workflow
     template = load_template(template_name)
-    if not template.supports_config:
-        raise ValueError(f"template {template.name} has no knobs.json: this version expresses ideas as knob "
-                         "values only; add a knobs.json (see docs/templates.md)")
+    mode = experiment_mode(settings, template)
+    propose = _propose_knobs if mode == "knobs" else _propose_code
+    seeded = any(k.name == "seed" for k in template.knobs)
+    seeds = wf.seeds if seeded else 1  # a template without a seed knob takes no --seed: one run each
     rel = Path("experiments") / idea["Name"]
     exp_dir = ctx.run.artifact_path(str(rel))
     work = exp_dir / "work"
     if not work.exists():
         template.copy_to(work)
-    record: dict[str, Any] = {"idea": idea["Name"], "template": template.name, "runs": {}, "attempts": []}
+    record: dict[str, Any] = {"idea": idea["Name"], "template": template.name, "mode": mode, "seeds": seeds,
+                              "runs": {}, "attempts": []}
     async with await open_sandbox(settings.sandbox, workdir=work) as sandbox:
         if not (work / "run_0" / "final_info.json").exists():
             result = await _harness(sandbox, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
@@ -98,37 +184,29 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                                    f"{result.stderr[-1500:]}")
         baseline = parse_final_info(work / "run_0" / "final_info.json").model_dump()
         record["runs"]["run_0"] = {"condition": "baseline", "seed": wf.seed, "final_info": baseline}
-        config_model = knob_model(template.knobs)
-        model = get_model("untrusted", settings)
         last_error = ""
         for attempt in range(1, wf.max_experiment_attempts + 1):
-            prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
-                            knobs=[_describe(k) for k in agent_knobs(template.knobs)], baseline=_summary(baseline),
-                            last_error=last_error)
-            proposal = await model.structured([{"role": "user", "content": prompt}], config_model,
-                                              max_tokens=300, seed=wf.seed + attempt)
-            config = proposal.model_dump()
-            rationale = config.pop("rationale")
-            try:
-                config = template.validate_config(config)
-            except ValueError as exc:
-                last_error = str(exc)[:500]
-                record["attempts"].append({"attempt": attempt, "config": config, "error": last_error})
+            change = await propose(ctx, template, idea, _summary(baseline), last_error, attempt)
+            if isinstance(change, str):
+                last_error = change
+                record["attempts"].append({"attempt": attempt, "error": last_error})
                 continue
-            name = f"config_{attempt}.json"
-            body = json.dumps(config, indent=2) + "\n"
-            edit = Action(node="run_experiments", task=idea["Experiment"], reasoning=rationale,
-                          payload=FileEdit(path=name, diff=f"--- /dev/null\n+++ b/{name}\n" + "".join(
-                              f"+{line}\n" for line in body.splitlines()), new_content=body))
+            edit = change.action(idea)
+            entry: dict[str, Any] = {"attempt": attempt, "rationale": change.rationale, "config": change.config}
+            if mode == "code":
+                entry["diff"] = edit.payload.diff  # type: ignore[union-attr]
+                ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), entry["diff"])
             approved = await submit(ctx, edit)
             if approved is None:
-                record["attempts"].append({"attempt": attempt, "config": config, "error": "not run"})
+                record["attempts"].append({**entry, "error": "the change was not approved"})
+                last_error = "the control protocol did not approve that change; propose a different one"
                 continue
             await sandbox.write_file(approved)
             ok_runs, errors = [], []
-            for s in range(wf.seeds):
-                run_name = f"run_{attempt}_{s}" if wf.seeds > 1 else f"run_{attempt}"
-                argv = run_argv(template, run_name, config_path=name, seed=wf.seed + s)
+            for s in range(seeds):
+                run_name = f"run_{attempt}_{s}" if seeds > 1 else f"run_{attempt}"
+                argv = run_argv(template, run_name, config_path=change.config_path,
+                                seed=wf.seed + s if seeded else None)
                 cmd = Action(node="run_experiments", task=idea["Experiment"],
                              payload=ShellCommand(argv=argv, timeout_s=settings.sandbox.timeout_s))
                 result = await execute_approved(ctx, sandbox, cmd)
@@ -144,12 +222,12 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                 except ValueError as exc:
                     errors.append(f"{run_name}: bad final_info.json: {exc}")
                     continue
-                record["runs"][run_name] = {"condition": "idea", "seed": wf.seed + s, "config": config,
-                                            "final_info": info}
+                record["runs"][run_name] = {"condition": "idea", "seed": wf.seed + s, "config": change.config,
+                                            "attempt": attempt, "final_info": info}
                 ok_runs.append(run_name)
-            record["attempts"].append({"attempt": attempt, "config": config, "rationale": rationale,
-                                       "ok_runs": ok_runs, "errors": errors})
+            record["attempts"].append({**entry, "ok_runs": ok_runs, "errors": errors})
             if ok_runs:
+                record["change"] = entry.get("diff") or change.new
                 break
             last_error = "; ".join(errors)[:800]
             emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))
@@ -159,4 +237,3 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
     record["status"] = "ok" if any(r["condition"] == "idea" for r in record["runs"].values()) else "failed"
     ctx.run.write_artifact(str(rel / "experiment.json"), record)
     return record
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
@@ -31,7 +32,18 @@ class IdeaState(TypedDict, total=False):
     outcomes: Annotated[list[dict[str, Any]], operator.add]
 
 
-_FATAL = (BudgetExceeded, ModelUnavailable, RunTerminated)
+# GraphBubbleUp (a held action's interrupt) must reach LangGraph to pause the run: never a stage failure.
+_FATAL = (BudgetExceeded, ModelUnavailable, RunTerminated, GraphBubbleUp)
+
+
+def _duplicate_of(novelty: dict[str, Any]) -> str | None:
+    """Why an idea is skipped as a near-duplicate of an earlier one, or ``None``."""
+    if "near_duplicate" not in (novelty.get("flags") or []):
+        return None
+    dups = (novelty.get("signal") or {}).get("duplicates") or [{}]
+    best = max(dups, key=lambda d: d.get("similarity", 0.0))
+    return (f"near-duplicate of an earlier idea (similarity {best.get('similarity', 0.0):.2f} to "
+            f"{best.get('text', '?')[:80]!r}); workflow.skip_duplicates=false runs it anyway")
 
 
 def build_idea_graph(ctx: RunContext) -> Any:
@@ -60,6 +72,9 @@ def build_idea_graph(ctx: RunContext) -> Any:
     async def experiments(state: IdeaState) -> dict[str, Any]:
         from proctor.agents._experiments import run_experiments
 
+        duplicate = _duplicate_of(state.get("novelty", {}))
+        if duplicate and ctx.settings.workflow.skip_duplicates:
+            return {"status": "skipped", "reason": duplicate}
         return await run_experiments(ctx, state["idea"], ctx.settings.workflow.template)
 
     async def writeup(state: IdeaState) -> dict[str, Any]:
@@ -83,6 +98,7 @@ def build_idea_graph(ctx: RunContext) -> Any:
             "idea": state["idea"]["Name"], "title": state["idea"]["Title"],
             "novelty": {k: state.get("novelty", {}).get(k) for k in ("status", "novel", "flags", "reason")},
             "experiment": state.get("experiment", {}).get("status"),
+            "skipped": state.get("experiment", {}).get("reason"),
             "paper": state.get("paper", {}).get("markdown"),
             "review": {k: state.get("review", {}).get(k) for k in ("status", "overall", "decision")},
             "errors": state.get("errors", []),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from proctor.agents._context import RunContext
 from proctor.agents._results import aggregate
 from proctor.agents._writeup import Reference, draft_prose, reference_key, write_paper
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 def _references(novelty: dict[str, Any], limit: int = 8) -> list[Reference]:
@@ -52,8 +55,13 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
             setattr(prose, field, "*(The model wrote no text for this section.)*")
     support = [float(v) for rec in runs.values() for v in (rec.get("config") or {}).values()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    change = experiment.get("change") or ""
+    if experiment.get("mode") == "code":  # numbers the edit wrote into the code count as support
+        added = "\n".join(ln[1:] for ln in change.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
+        support += [float(m.group(0)) for m in _NUMBER.finditer(added)]
     paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,
-                        run_id=ctx.run.path.name, support=support)
+                        run_id=ctx.run.path.name, support=support, change=change,
+                        change_lang="diff" if experiment.get("mode") == "code" else "json")
     return {"status": "ok", "markdown": str(Path(paper.markdown).relative_to(ctx.run.path)),
             "pdf": paper.pdf, "unsupported_claims": [c.model_dump() for c in paper.unsupported],
             "title": prose.title}

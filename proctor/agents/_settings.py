@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -22,6 +24,21 @@ class WorkflowSettings(BaseModel):
     seeds: int = Field(default=2, ge=1, le=20, description="Seeds per experiment configuration.")
     max_experiment_attempts: int = Field(
         default=2, ge=1, le=10, description="Configurations tried per idea when runs fail (each sees the error)."
+    )
+    experiment_mode: Literal["auto", "knobs", "code"] = Field(
+        default="auto",
+        description="How an idea becomes an experiment: knob values (knobs.json), search/replace edits to "
+        "experiment.py (code), or auto: knobs when the template has knobs.json, else code.",
+    )
+    edit_anchors: Literal["auto", "lines", "free"] = Field(
+        default="auto",
+        description="Code edits' search text: one of experiment.py's own lines (lines, for small models), any "
+        "exact snippet (free), or auto: lines for the embedded local/ models, free for the rest.",
+    )
+    skip_duplicates: bool = Field(
+        default=True,
+        description="Skip experiments, write-up and review of an idea the novelty check flags as a near-duplicate "
+        "of an earlier idea of the run or batch.",
     )
     stages: list[str] = Field(
         default_factory=lambda: ["novelty", "experiments", "writeup", "review"],

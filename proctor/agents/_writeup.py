@@ -103,13 +103,21 @@ def write_paper(
     references: list[Reference],
     run_id: str,
     support: list[float],
+    change: str = "",
+    change_lang: str = "diff",
 ) -> Paper:
-    """Render the paper in every format into ``out_dir`` and run the claim check."""
+    """Render the paper in every format into ``out_dir`` and run the claim check.
+
+    ``change`` is the tested change as the experiment recorded it (a diff of ``experiment.py`` or the
+    knob configuration as JSON), printed verbatim in the Method section so a reader sees what ran.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = {k: v for k, v in prose.model_dump().items() if k != "title"}
     unsupported = check_claims(sections, [*table.numbers(), *support])
+    fence = "~~~~" if "```" in change else "```"
     md = render("paper/paper.md.j2", prose=prose, table=table.to_markdown(), figures=figures,
-                references=references, run_id=run_id, unsupported=unsupported)
+                references=references, run_id=run_id, unsupported=unsupported, change=change,
+                change_lang=change_lang, fence=fence)
     (out_dir / "paper.md").write_text(md)
     html_body = MarkdownIt("commonmark").enable("table").render(md)
     (out_dir / "paper.html").write_text(
@@ -123,7 +131,8 @@ def write_paper(
     safe = PaperProse.model_construct(None, **{k: tex_escape(v) for k, v in prose.model_dump().items()})
     tex = render("paper/paper.tex.j2", prose=safe, table_rows=rows, table_header=header,
                  figures=[{"path": f["path"], "caption": tex_escape(f["caption"])} for f in figures],
-                 cite_keys=[r.key for r in references])
+                 cite_keys=[r.key for r in references],
+                 change=change.replace("\\end{verbatim}", "\\end {verbatim}"))
     (out_dir / "paper.tex").write_text(tex)
     (out_dir / "references.bib").write_text(bibtex(references))
     (out_dir / "claims.json").write_text(

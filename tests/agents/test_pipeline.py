@@ -52,7 +52,8 @@ def _template(root: Path) -> Path:
         "Name": "scale", "Title": "Scaling the toy knob", "Experiment": "Raise scale and measure accuracy.",
         "Interestingness": 3, "Feasibility": 9, "Novelty": 2}]))
     (root / "knobs.json").write_text(json.dumps([
-        {"name": "scale", "type": "int", "default": 1, "min": 1, "max": 10, "help": "How much to scale."}]))
+        {"name": "scale", "type": "int", "default": 1, "min": 1, "max": 10, "help": "How much to scale."},
+        {"name": "seed", "type": "int", "default": 0, "min": 0, "max": 1000, "help": "Random seed."}]))
     return root
 
 
@@ -128,3 +129,38 @@ def test_full_pipeline_with_scripted_models(tmp_path: Path) -> None:
     assert untrusted_runs, "agent actions must pass the gate"
     roles = {e.role for e in events if isinstance(e, ModelCallEvent)}
     assert roles == {"untrusted", "reviewer"}
+
+
+@pytest.mark.bwrap
+@pytest.mark.skipif(not _rootfs_ready(), reason="no sandbox rootfs: run `proctor sandbox build-image --rootfs-only`")
+def test_a_near_duplicate_idea_is_skipped_before_its_experiments(tmp_path: Path) -> None:
+    from proctor.retrieval import Document, LiteratureIndex, add_documents
+
+    def same_idea(messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
+        value = json.loads(_respond(messages, params))
+        if params["response_format"]["json_schema"]["name"] == "Idea":
+            n = sum("Ideas already proposed" in m["content"] for m in messages)
+            value.update(Name=f"toy idea {n}", Title="Scaling the toy knob up", Experiment="Raise scale to 3.")
+        return json.dumps(value)
+
+    settings = load_settings(None, [
+        "llm.untrusted=mock/u", "llm.trusted=mock/t", "llm.reviewer=mock/r", "llm.allow_mock=true",
+        f"runs_dir={tmp_path / 'runs'}", f"workflow.template={_template(tmp_path / 'toy')}",
+        "workflow.num_ideas=2", "workflow.seeds=1", "workflow.novelty_rounds=1",
+        'workflow.stages=["novelty","experiments"]',
+        "retrieval.embedder=hashing", f"retrieval.index_dir={tmp_path / 'index'}",
+        "sandbox.provider=bubblewrap", "sandbox.timeout_s=120",
+    ])
+    add_documents(LiteratureIndex(settings.retrieval), [
+        Document(paper_id="p0", title="Paper on scaling", abstract="We scale a knob.", text="We scale a knob.",
+                 source="test")])
+    for name in ("u", "t", "r"):
+        mock.script(name, same_idea)
+    run = anyio.run(start_run, settings, "toy scaling")
+    assert run.header().status == "succeeded", run.header().status_detail
+    outcomes = {o["idea"]: o for o in json.loads((run.path / "summary.json").read_text())["outcomes"]}
+    first, second = outcomes["toy_idea_0"], outcomes["toy_idea_1"]
+    assert first["experiment"] == "ok" and "near_duplicate" not in (first["novelty"]["flags"] or [])
+    assert "near_duplicate" in second["novelty"]["flags"]
+    assert second["experiment"] == "skipped" and "near-duplicate" in second["skipped"]
+    assert not (run.path / "experiments" / "toy_idea_1").exists()  # nothing ran for it
