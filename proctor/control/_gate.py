@@ -247,10 +247,13 @@ class Gate:
         if verdict is None:
             return GateOutcome("held", decision, None, item_id, cached)
         approver = f"human:{verdict.reviewer}"
-        self.audit_log.append("human_decision", {
-            "item_id": item_id, "action_digest": item.action_digest, "decision": verdict.decision,
-            "reviewer": verdict.reviewer, "at": verdict.at.isoformat(), "rationale": verdict.rationale,
-            "modified_digest": verdict.modified.digest() if verdict.modified is not None else None})
+        once = f"human_decision:{item_id}:{verdict.at.isoformat()}"  # resolved again on resume: log once
+        if not self.cache.logged(once):
+            self.audit_log.append("human_decision", {
+                "item_id": item_id, "action_digest": item.action_digest, "decision": verdict.decision,
+                "reviewer": verdict.reviewer, "at": verdict.at.isoformat(), "rationale": verdict.rationale,
+                "modified_digest": verdict.modified.digest() if verdict.modified is not None else None})
+            self.cache.mark_logged(once)
         if verdict.decision in ("approve", "modify"):
             target = verdict.modified if verdict.modified is not None else item.evidence.action
             approved = _mint(target, decision=verdict.decision, approver=approver)

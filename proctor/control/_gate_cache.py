@@ -17,6 +17,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS gate_cache (
   digest TEXT PRIMARY KEY, decision TEXT NOT NULL, item_id TEXT, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS logged (key TEXT PRIMARY KEY, created TEXT NOT NULL);
 """
 
 
@@ -51,3 +52,14 @@ class GateCache:
             if cur.rowcount == 1:
                 db.execute("INSERT INTO counters VALUES ('seen', 1) ON CONFLICT(name) DO UPDATE SET value=value+1")
         self._memory.setdefault(digest, (decision, item_id))
+
+    def logged(self, key: str) -> bool:
+        """Whether the once-only audit record ``key`` was written (see :meth:`mark_logged`)."""
+        with connect(self.path, self.busy_timeout_ms, _SCHEMA) as db:
+            return db.execute("SELECT 1 FROM logged WHERE key=?", (key,)).fetchone() is not None
+
+    def mark_logged(self, key: str) -> None:
+        """Remember that the audit record ``key`` was written (after writing it: a crash in between
+        repeats the record rather than losing it)."""
+        with connect(self.path, self.busy_timeout_ms, _SCHEMA, write=True, durable=False) as db:
+            db.execute("INSERT OR IGNORE INTO logged VALUES (?,?)", (key, utcnow().isoformat()))

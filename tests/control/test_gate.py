@@ -1,5 +1,6 @@
 """The gate: approvals, holds, caching across re-runs, critical actions, fail-closed paths."""
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -55,6 +56,12 @@ async def test_suspicious_action_is_held_then_resolved(settings) -> None:
     gate.queue.decide(outcome.item_id, "approve", reviewer="alice", rationale="cleanup is fine")
     resolved = gate.resolve(outcome.item_id)
     assert resolved.status == "approved" and resolved.approved.approver == "human:alice"
+    again = await gate.submit(command("rm", "-rf", "data"))  # a resumed node resubmits it
+    assert again.status == "approved"
+    fresh = _gate(settings, fallback_audit_threshold=0.9)  # and a new process resolves it again
+    assert fresh.resolve(outcome.item_id).status == "approved"
+    records = [json.loads(line) for line in gate.audit_log.path.read_text().splitlines()]
+    assert sum(r["kind"] == "human_decision" for r in records) == 1
 
 
 @pytest.mark.anyio
