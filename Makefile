@@ -8,7 +8,7 @@ DIRECTION ?= small-scale training dynamics of neural networks
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean-venv sandbox-ready index-ready
+.PHONY: install run test lint bench clean-venv sandbox-ready index-ready tex-ready
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ sandbox-ready: $(STAMP)
 index-ready: $(STAMP)
 	-$(BIN)/proctor corpus build-default  # without ../shared the novelty check records a skip
 
-run: sandbox-ready index-ready
+# pdflatex for the paper's PDF (Markdown and HTML are written without it); skipped if it cannot install.
+tex-ready:
+	@command -v pdflatex >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-base \
+	  texlive-latex-recommended >/dev/null || echo "no pdflatex: papers are written as Markdown and HTML only"; }
+
+run: sandbox-ready index-ready tex-ready
 	$(BIN)/proctor run "$(DIRECTION)" $(ARGS)
 
 lint: $(STAMP)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from proctor.agents._claims import check_claims
 from proctor.agents._results import aggregate
@@ -51,3 +54,30 @@ def test_paper_renders_every_format_and_flags(tmp_path: Path) -> None:
 def test_tex_escape_neutralises_macros() -> None:
     assert tex_escape(r"\input{/etc/passwd}") == r"\textbackslash{}input\{/etc/passwd\}"
     assert "title = {A\\_B}" in bibtex([Reference(key="k", title="A_B")])
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine (apt-get install texlive-latex-recommended)")
+def test_pdf_is_built_with_table_figure_change_and_citations(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pypdf import PdfReader
+
+    plt.bar([0, 1], [0.93, 0.955])
+    plt.savefig(tmp_path / "acc.png")
+    plt.close()
+    prose = PaperProse(title="Warmup & {braces} 100%", abstract="We study $x$ warmup_steps.",
+                       introduction="Intro \\input{/etc/passwd} text.", method="We change one line.",
+                       results_discussion="The idea reaches 0.955 on digits.", conclusion="Done.")
+    ref = Reference(key="attention2017", title="Attention Is All You Need", authors="Vaswani et al.", year=2017)
+    change = "--- a/experiment.py\n+++ b/experiment.py\n@@ -1 +1 @@\n-LR = 0.1\n+LR = 0.2  # \\end{verbatim} $%&\n"
+    paper = write_paper(tmp_path, prose=prose, table=_table(), figures=[{"path": "acc.png", "caption": "acc_plot"}],
+                        references=[ref], run_id="r1", support=[], change=change)
+    assert paper.pdf is not None, (tmp_path / "paper.log").read_text()[-2000:]
+    reader = PdfReader(paper.pdf)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Warmup & {braces} 100%" in text and "0.9550" in text and "LR = 0.2" in text
+    assert "attention is all you need" in text.lower()  # the bibliography went through bibtex
+    assert "passwd" in text  # printed as text, never \input
+    assert any("/XObject" in str(page.get("/Resources", {})) for page in reader.pages)  # the figure
