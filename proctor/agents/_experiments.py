@@ -118,11 +118,11 @@ def edit_anchors(settings: Any, source: str) -> list[str] | None:
 
 
 async def _propose_knobs(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
-                         last_error: str, attempt: int) -> Change | str:
+                         last_error: str, attempt: int, history: list[str]) -> Change | str:
     wf = ctx.settings.workflow
     prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
                     knobs=[_describe(k) for k in agent_knobs(template.knobs)], baseline=baseline,
-                    last_error=last_error)
+                    last_error=last_error, history=history)
     proposal = await get_model("untrusted", ctx.settings).structured(
         [{"role": "user", "content": prompt}], knob_model(template.knobs), max_tokens=300, seed=wf.seed + attempt)
     config = proposal.model_dump()
@@ -137,12 +137,13 @@ async def _propose_knobs(ctx: RunContext, template: Any, idea: dict[str, Any], b
 
 
 async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
-                        last_error: str, attempt: int) -> Change | str:
+                        last_error: str, attempt: int, history: list[str]) -> Change | str:
     wf = ctx.settings.workflow
     source = (template.root / "experiment.py").read_text()
     anchors = edit_anchors(ctx.settings, source)
     prompt = render("agents/experiment_code.j2", idea=idea, task_description=template.prompt.task_description,
-                    code=source, baseline=baseline, last_error=last_error, anchored=anchors is not None)
+                    code=source, baseline=baseline, last_error=last_error, anchored=anchors is not None,
+                    history=history)
     proposal = await get_model("untrusted", ctx.settings).structured(
         [{"role": "user", "content": prompt}], edit_schema(anchors), max_tokens=400, seed=wf.seed + attempt)
     edits = [(e.search, e.replace) for e in proposal.edits]  # type: ignore[attr-defined]
@@ -151,6 +152,49 @@ async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], ba
     except EditError as exc:
         return str(exc)[:500]
     return Change(path="experiment.py", old=source, new=new, rationale=proposal.rationale)  # type: ignore[attr-defined]
+
+
+async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[str, Any], change: Change,
+                      attempt: int, seeds: int, seeded: bool, condition: str, record: dict[str, Any],
+                      rel: Path, mode: str) -> tuple[list[str], list[str], dict[str, Any]]:
+    """Gate and write one change, then run it over the seeds (each run gated); record the good runs."""
+    from proctor.agents._templates import parse_final_info, run_argv
+
+    settings, wf = ctx.settings, ctx.settings.workflow
+    edit = change.action(idea)
+    entry: dict[str, Any] = {"attempt": attempt, "rationale": change.rationale, "config": change.config}
+    if mode == "code":
+        entry["diff"] = edit.payload.diff  # type: ignore[union-attr]
+        ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), entry["diff"])
+    approved = await submit(ctx, edit)
+    if approved is None:
+        return [], ["the control protocol did not approve that change; propose a different one"], \
+            {**entry, "error": "the change was not approved"}
+    await sandbox.write_file(approved)
+    ok_runs, errors = [], []
+    work = Path(sandbox.workdir)
+    for s in range(seeds):
+        run_name = f"run_{attempt}_{s}" if seeds > 1 else f"run_{attempt}"
+        argv = run_argv(template, run_name, config_path=change.config_path, seed=wf.seed + s if seeded else None)
+        cmd = Action(node="run_experiments", task=idea["Experiment"],
+                     payload=ShellCommand(argv=argv, timeout_s=settings.sandbox.timeout_s))
+        result = await execute_approved(ctx, sandbox, cmd)
+        if result is None:
+            errors.append(f"{run_name}: not run")
+            continue
+        info_path = work / run_name / "final_info.json"
+        if not result.ok() or not info_path.exists():
+            errors.append(f"{run_name}: exit {result.exit_code}; {result.stderr[-600:]}")
+            continue
+        try:
+            info = parse_final_info(info_path).model_dump()
+        except ValueError as exc:
+            errors.append(f"{run_name}: bad final_info.json: {exc}")
+            continue
+        record["runs"][run_name] = {"condition": condition, "seed": wf.seed + s, "config": change.config,
+                                    "attempt": attempt, "final_info": info}
+        ok_runs.append(run_name)
+    return ok_runs, errors, entry
 
 
 async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: str) -> dict[str, Any]:
@@ -184,56 +228,35 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                                    f"{result.stderr[-1500:]}")
         baseline = parse_final_info(work / "run_0" / "final_info.json").model_dump()
         record["runs"]["run_0"] = {"condition": "baseline", "seed": wf.seed, "final_info": baseline}
-        last_error = ""
-        for attempt in range(1, wf.max_experiment_attempts + 1):
-            change = await propose(ctx, template, idea, _summary(baseline), last_error, attempt)
-            if isinstance(change, str):
-                last_error = change
-                record["attempts"].append({"attempt": attempt, "error": last_error})
-                continue
-            edit = change.action(idea)
-            entry: dict[str, Any] = {"attempt": attempt, "rationale": change.rationale, "config": change.config}
-            if mode == "code":
-                entry["diff"] = edit.payload.diff  # type: ignore[union-attr]
-                ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), entry["diff"])
-            approved = await submit(ctx, edit)
-            if approved is None:
-                record["attempts"].append({**entry, "error": "the change was not approved"})
-                last_error = "the control protocol did not approve that change; propose a different one"
-                continue
-            await sandbox.write_file(approved)
-            ok_runs, errors = [], []
-            for s in range(seeds):
-                run_name = f"run_{attempt}_{s}" if seeds > 1 else f"run_{attempt}"
-                argv = run_argv(template, run_name, config_path=change.config_path,
-                                seed=wf.seed + s if seeded else None)
-                cmd = Action(node="run_experiments", task=idea["Experiment"],
-                             payload=ShellCommand(argv=argv, timeout_s=settings.sandbox.timeout_s))
-                result = await execute_approved(ctx, sandbox, cmd)
-                if result is None:
-                    errors.append(f"{run_name}: not run")
+        attempt = 0  # numbers every attempt of every planned run, so run directories stay unique
+        history: list[str] = []
+        changes: list[tuple[str, str]] = []
+        for step in range(1, wf.runs_per_idea + 1):
+            condition = "idea" if wf.runs_per_idea == 1 else f"idea_{step}"
+            last_error = ""
+            for _ in range(wf.max_experiment_attempts):
+                attempt += 1
+                change = await propose(ctx, template, idea, _summary(baseline), last_error, attempt, history)
+                if isinstance(change, str):
+                    last_error = change
+                    record["attempts"].append({"attempt": attempt, "step": step, "error": last_error})
                     continue
-                info_path = work / run_name / "final_info.json"
-                if not result.ok() or not info_path.exists():
-                    errors.append(f"{run_name}: exit {result.exit_code}; {result.stderr[-600:]}")
-                    continue
-                try:
-                    info = parse_final_info(info_path).model_dump()
-                except ValueError as exc:
-                    errors.append(f"{run_name}: bad final_info.json: {exc}")
-                    continue
-                record["runs"][run_name] = {"condition": "idea", "seed": wf.seed + s, "config": change.config,
-                                            "attempt": attempt, "final_info": info}
-                ok_runs.append(run_name)
-            record["attempts"].append({**entry, "ok_runs": ok_runs, "errors": errors})
-            if ok_runs:
-                record["change"] = entry.get("diff") or change.new
-                break
-            last_error = "; ".join(errors)[:800]
-            emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))
+                ok_runs, errors, entry = await _run_change(ctx, sandbox, template, idea, change, attempt,
+                                                           seeds, seeded, condition, record, rel, mode)
+                record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
+                if ok_runs:
+                    changes.append((condition, entry.get("diff") or change.new))
+                    infos = [record["runs"][r]["final_info"] for r in ok_runs]
+                    history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(infos[0])}")
+                    break
+                last_error = "; ".join(errors)[:800]
+                emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))
+        if changes:
+            record["change"] = changes[0][1] if len(changes) == 1 else "\n".join(
+                f"# {cond}\n{text}" for cond, text in changes)
         plot = await _harness(sandbox, ["python", "plot.py"], "plots")
         record["plot_ok"] = plot.ok()
     record["figures"] = sorted(str(p.relative_to(ctx.run.path)) for p in work.glob("*.png"))
-    record["status"] = "ok" if any(r["condition"] == "idea" for r in record["runs"].values()) else "failed"
+    record["status"] = "ok" if any(r["condition"] != "baseline" for r in record["runs"].values()) else "failed"
     ctx.run.write_artifact(str(rel / "experiment.json"), record)
     return record

@@ -22,6 +22,11 @@ class WorkflowSettings(BaseModel):
     novelty_evidence: int = Field(default=5, ge=1, le=20, description="Passages the novelty verdict reads.")
     template: str = Field(default="tabular_classification", description="Experiment template name or path.")
     seeds: int = Field(default=2, ge=1, le=20, description="Seeds per experiment configuration.")
+    runs_per_idea: int = Field(
+        default=1, ge=1, le=10,
+        description="Planned runs per idea (AI Scientist style): each later run sees the results so far and "
+        "proposes the next change; each becomes a condition (idea_1, idea_2, ...) of the results table.",
+    )
     max_experiment_attempts: int = Field(
         default=2, ge=1, le=10, description="Configurations tried per idea when runs fail (each sees the error)."
     )

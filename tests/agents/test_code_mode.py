@@ -102,3 +102,21 @@ def test_a_malicious_code_edit_pauses_the_run_and_never_reaches_the_sandbox(tmp_
     exp = json.loads((run.path / "experiments/momentum/experiment.json").read_text())
     assert exp["status"] == "failed" and "not approved" in exp["attempts"][0]["error"]
     assert "socket" not in (work / "experiment.py").read_text() and not (work / "run_1").exists()
+
+
+def test_planned_runs_each_see_the_results_so_far(tmp_path: Path) -> None:
+    PROMPTS.clear()
+    plan = [[{"search": "MOMENTUM = 0.0", "replace": "MOMENTUM = 0.9"}],
+            [{"search": "EPOCHS = 30", "replace": "EPOCHS = 3"}]]
+    for name in ("u", "t", "r"):
+        mock.script(name, _respond(plan))
+    run = anyio.run(start_run, _settings(tmp_path, "workflow.runs_per_idea=2",
+                                         "workflow.max_experiment_attempts=1"), "optimisation")
+    assert run.header().status == "succeeded", run.header().status_detail
+    exp = json.loads((run.path / "experiments/momentum/experiment.json").read_text())
+    assert {r["condition"] for r in exp["runs"].values()} == {"baseline", "idea_1", "idea_2"}
+    assert "Runs of this idea so far" not in PROMPTS[0]
+    assert "idea_1 (heavy-ball momentum" in PROMPTS[1] and "test_acc=" in PROMPTS[1]  # run 1's results
+    assert "# idea_1" in exp["change"] and "+EPOCHS = 3" in exp["change"]
+    paper = (run.path / "papers/momentum/paper.md").read_text()
+    assert "| idea_2 |" in paper
