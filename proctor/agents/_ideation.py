@@ -18,6 +18,18 @@ DEFAULT_SEED_IDEAS = [
 ]
 
 
+def rotated(items: list[Any], n: int) -> list[Any]:
+    """``items`` starting at position ``n`` (wrapping), so each idea's prompt leads with another example.
+
+    Few-shot prompts steer small base models toward their first example; rotating the examples per
+    idea keeps successive ideas of a run from collapsing onto the same one.
+    """
+    if not items:
+        return []
+    k = n % len(items)
+    return items[k:] + items[:k]
+
+
 def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], task: str,
                       archive: list[dict[str, Any]] | None = None) -> list[dict[str, str]]:
     """The chat messages asking for the next idea (avoiding the run's and the batch's earlier ideas)."""
@@ -37,13 +49,13 @@ async def propose_idea(state: dict[str, Any], settings: Settings,
     from proctor.agents._templates import load_template
 
     model = get_model("untrusted", settings)
+    n = len(state.get("ideas", []))
     seeds, task = DEFAULT_SEED_IDEAS, ""
     if "experiments" in settings.workflow.stages:
         template = load_template(settings.workflow.template)
-        seeds = [s.model_dump() for s in template.seed_ideas][:3] or DEFAULT_SEED_IDEAS
+        seeds = rotated([s.model_dump() for s in template.seed_ideas], n)[:3] or DEFAULT_SEED_IDEAS
         task = template.prompt.task_description
     messages = ideation_messages(state, seeds, task, archive or [])
-    n = len(state.get("ideas", []))
     idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
     for r in range(settings.workflow.reflection_rounds):
         prompt = render("agents/ideation_reflect.j2", direction=state["direction"], idea=idea.model_dump_json(),
