@@ -86,6 +86,14 @@ class Change:
     rationale: str
     config: dict[str, Any] | None = None
     config_path: str | None = None
+    defaults: dict[str, Any] | None = None
+
+    @property
+    def shown(self) -> str:
+        """The change as a reader should see it: the code diff, or the knobs that differ from defaults."""
+        if self.defaults is None:
+            return unified_diff(self.old, self.new, self.path)
+        return unified_diff(json.dumps(self.defaults, indent=2) + "\n", self.new, "config.json")
 
     def action(self, idea: dict[str, Any]) -> Action:
         """The gated ``file_edit`` that writes the change."""
@@ -133,7 +141,7 @@ async def _propose_knobs(ctx: RunContext, template: Any, idea: dict[str, Any], b
         return str(exc)[:500]
     name = f"config_{attempt}.json"
     return Change(path=name, old="", new=json.dumps(config, indent=2) + "\n", rationale=rationale,
-                  config=config, config_path=name)
+                  config=config, config_path=name, defaults=template.validate_config({}))
 
 
 async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
@@ -245,7 +253,7 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                                                            seeds, seeded, condition, record, rel, mode)
                 record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
                 if ok_runs:
-                    changes.append((condition, entry.get("diff") or change.new))
+                    changes.append((condition, change.shown))
                     infos = [record["runs"][r]["final_info"] for r in ok_runs]
                     history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(infos[0])}")
                     break

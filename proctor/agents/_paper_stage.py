@@ -61,7 +61,7 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
         support += [float(m.group(0)) for m in _NUMBER.finditer(added)]
     paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,
                         run_id=ctx.run.path.name, support=support, change=change,
-                        change_lang="diff" if experiment.get("mode") == "code" else "json")
+                        change_lang="diff")
     return {"status": "ok", "markdown": str(Path(paper.markdown).relative_to(ctx.run.path)),
             "pdf": paper.pdf, "unsupported_claims": [c.model_dump() for c in paper.unsupported],
             "title": prose.title}
