@@ -140,7 +140,8 @@ class Gate:
         """Route one proposal through the node's protocol and return what may happen.
 
         Steps:
-            1. Return the cached decision when this action (same digest) was decided before.
+            1. Return the cached decision when this action (same digest) was decided before
+               (logging a ``cached_decision`` record, so every submission is in the audit log).
             2. Build the monitor's redacted view.
             3. Run the protocol; a protocol failure is an ``escalate`` (fail closed).
             4. Hold anything on the critical-action list for a human, whatever the score.
@@ -159,6 +160,11 @@ class Gate:
         digest = action.digest()
         hit = self.cache.get(digest)
         if hit is not None:
+            # The same action again (another idea's identical command, or a resumed node): decided
+            # already, but every submission still leaves a record in the audit log.
+            self.audit_log.append("cached_decision", {
+                "action_digest": digest, "action_id": action.id, "node_type": action.node,
+                "decision": hit[0].decision, "queue_item": hit[1]})
             return self._outcome(action, hit[0], hit[1], cached=True)
         view = build_view(action, history, tool_output, max_items=self.control.history_items,
                           max_chars=self.control.max_render_chars)

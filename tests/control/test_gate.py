@@ -96,6 +96,11 @@ async def test_rerun_node_hits_the_cache(settings) -> None:
     third = await fresh.submit(command("rm", "x"))
     assert monitor.calls == 1 and third.status == "held"
     assert gate.queue.budget().seen == 1
+    records = [json.loads(line) for line in gate.audit_log.path.read_text().splitlines()]
+    cached = [r["data"] for r in records if r["kind"] == "cached_decision"]
+    assert len(cached) == 2 and len({c["action_id"] for c in cached}) == 2  # both resubmissions recorded
+    assert {c["decision"] for c in cached} == {"escalate"} and {c["queue_item"] for c in cached} == {first.item_id}
+    assert verify_log(gate.audit_log.path).ok  # the chain stays intact across processes
 
 
 @pytest.mark.anyio
