@@ -38,7 +38,8 @@ def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], t
         direction=state["direction"],
         task_description=task,
         seed_ideas=[json.dumps(i) for i in seed_ideas],
-        previous=[i["Title"] for i in [*(archive or []), *state.get("ideas", [])]],
+        batch=[i["Title"] for i in archive or []],
+        previous=[i["Title"] for i in state.get("ideas", [])],
     )
     return [{"role": "user", "content": prompt}]
 

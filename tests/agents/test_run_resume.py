@@ -135,5 +135,5 @@ def test_ideas_avoid_the_batch_archive(tmp_path: Path) -> None:
     for run in (second, outsider):
         anyio.run(execute, run, settings, {"direction": "d", "ideas": [], "stages": [], "outcomes": []})
     prompts = [r["messages"][0]["content"] for r in mock.requests("u")]
-    assert "Idea title number 0" in prompts[0]  # the batch sibling's idea is listed to avoid
+    assert "Idea title number 0" in prompts[0].split("other runs of this batch")[1]  # the sibling's idea
     assert "Ideas already proposed" not in prompts[1]  # a run outside the batch has nothing to avoid

@@ -1,7 +1,7 @@
 """``batch.worker_init`` for tests: scripts ``mock/u`` in each worker process.
 
-The n-th idea of a run is derived from the prompt (which lists the earlier ideas), so a resumed
-worker continues the numbering. With ``PROCTOR_TEST_HANG_DIR`` set, a worker hangs inside its
+The n-th idea of a run is derived from the prompt (which lists the run's earlier ideas apart from
+its sibling runs'), so a resumed worker continues the numbering. With ``PROCTOR_TEST_HANG_DIR`` set, a worker hangs inside its
 run's second model call after writing ``<dir>/<pid>``: the kill -9 tests wait for that file.
 """
 
@@ -21,7 +21,8 @@ def idea(i: int) -> str:
 
 def respond(messages: list[dict[str, Any]]) -> str:
     text = " ".join(str(m.get("content", "")) for m in messages)
-    n = text.count("Idea title number")
+    marker = "Ideas already proposed in this run"  # the run's own ideas (sibling runs' are listed apart)
+    n = text.split(marker, 1)[1].count("Idea title number") if marker in text else 0
     hang_dir = os.environ.get("PROCTOR_TEST_HANG_DIR")
     if hang_dir and n == 1:
         (Path(hang_dir) / str(os.getpid())).write_text("hanging")
