@@ -3,12 +3,15 @@
 Steps:
     1. Copy the template into ``experiments/<idea>/work`` and open a sandbox on it.
     2. The harness (not the agent) runs the baseline ``run_0``.
-    3. The untrusted model expresses the idea as a change, in one of two modes
-       (``workflow.experiment_mode``; ``auto`` takes knobs when the template has ``knobs.json``):
+    3. The untrusted model expresses the idea as a change, in one of three modes
+       (``workflow.experiment_mode``; see :func:`experiment_mode` for ``auto``):
        - ``knobs``: knob values under a schema built from the template's typed knobs, written as
          ``config_<k>.json`` and passed with ``--config``;
        - ``code``: search/replace edits to ``experiment.py`` (see :mod:`._code_edits`), applied to the
-         template's original file, so the diff the monitors read holds every agent-written line.
+         template's original file, so the diff the monitors read holds every agent-written line;
+       - ``constants``: new values of ``experiment.py``'s module-level numeric constants under a
+         typed schema, written by the harness as line edits (the small-model form of ``code``).
+       Planned runs (``workflow.runs_per_idea``) repeat this, each seeing the results so far.
        Writing the change is a ``file_edit`` action and each seed's run a ``shell`` action: both go
        through the control gate, and the sandbox executes only what the gate approved.
     4. Results are parsed and validated; a failed attempt (an edit that does not apply or compile,
@@ -25,7 +28,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from proctor.agents._code_edits import EditError, anchor_lines, apply_edits, edit_schema, unified_diff
+from proctor.agents._code_edits import (
+    EditError,
+    anchor_lines,
+    apply_edits,
+    constant_edits,
+    constants_schema,
+    edit_schema,
+    module_constants,
+    unified_diff,
+)
 from proctor.agents._context import RunContext
 from proctor.agents._gating import execute_approved, submit
 from proctor.agents._text import clipped
@@ -103,14 +115,19 @@ class Change:
 
 
 def experiment_mode(settings: Any, template: Any) -> str:
-    """``knobs`` or ``code`` for this template under ``workflow.experiment_mode``.
+    """``knobs``, ``code`` or ``constants`` for this template under ``workflow.experiment_mode``.
+
+    ``auto``: knobs when the template has ``knobs.json``; else constants for the embedded ``local/``
+    models (which cannot write code edits) and code for the rest.
 
     Raises:
         ValueError: ``knobs`` asked for a template without ``knobs.json``.
     """
     mode = settings.workflow.experiment_mode
     if mode == "auto":
-        return "knobs" if template.supports_config else "code"
+        if template.supports_config:
+            return "knobs"
+        return "constants" if settings.llm.untrusted.startswith("local/") else "code"
     if mode == "knobs" and not template.supports_config:
         raise ValueError(f"workflow.experiment_mode=knobs, but template {template.name} has no knobs.json; "
                          "use experiment_mode=code (or auto) to express ideas as code edits")
@@ -162,6 +179,32 @@ async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], ba
     return Change(path="experiment.py", old=source, new=new, rationale=proposal.rationale)  # type: ignore[attr-defined]
 
 
+async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
+                             last_error: str, attempt: int, history: list[str]) -> Change | str:
+    wf = ctx.settings.workflow
+    source = (template.root / "experiment.py").read_text()
+    constants = module_constants(source)
+    if not constants:
+        raise ValueError(f"experiment.py of template {template.name} has no module-level numeric constants; "
+                         "use workflow.experiment_mode=code with a model that can write code edits")
+    described = [f"{c.name}: {type(c.value).__name__}, current {c.value!r}" + (f" - {c.comment}" if c.comment else "")
+                 for c in constants]
+    prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
+                    knobs=described, baseline=baseline, last_error=last_error, history=history)
+    proposal = await get_model("untrusted", ctx.settings).structured(
+        [{"role": "user", "content": prompt}], constants_schema(constants), max_tokens=300, seed=wf.seed + attempt)
+    values = proposal.model_dump()
+    rationale = values.pop("rationale")
+    edits = constant_edits(constants, values)
+    if not edits:
+        return "the values equal the current ones, so nothing would change; pick values that test the idea"
+    try:
+        new = apply_edits(source, edits)
+    except EditError as exc:
+        return str(exc)[:500]
+    return Change(path="experiment.py", old=source, new=new, rationale=rationale)
+
+
 async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[str, Any], change: Change,
                       attempt: int, seeds: int, seeded: bool, condition: str, record: dict[str, Any],
                       rel: Path, mode: str) -> tuple[list[str], list[str], dict[str, Any]]:
@@ -171,7 +214,7 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
     settings, wf = ctx.settings, ctx.settings.workflow
     edit = change.action(idea)
     entry: dict[str, Any] = {"attempt": attempt, "rationale": change.rationale, "config": change.config}
-    if mode == "code":
+    if mode != "knobs":
         entry["diff"] = edit.payload.diff  # type: ignore[union-attr]
         ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), entry["diff"])
     approved = await submit(ctx, edit)
@@ -218,7 +261,7 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
     settings, wf = ctx.settings, ctx.settings.workflow
     template = load_template(template_name)
     mode = experiment_mode(settings, template)
-    propose = _propose_knobs if mode == "knobs" else _propose_code
+    propose = {"knobs": _propose_knobs, "code": _propose_code, "constants": _propose_constants}[mode]
     seeded = any(k.name == "seed" for k in template.knobs)
     seeds = wf.seeds if seeded else 1  # a template without a seed knob takes no --seed: one run each
     rel = Path("experiments") / idea["Name"]

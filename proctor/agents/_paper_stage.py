@@ -56,7 +56,7 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
     support = [float(v) for rec in runs.values() for v in (rec.get("config") or {}).values()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
     change = experiment.get("change") or ""
-    if experiment.get("mode") == "code":  # numbers the edit wrote into the code count as support
+    if experiment.get("mode") in ("code", "constants"):  # numbers the edit wrote into the code count
         added = "\n".join(ln[1:] for ln in change.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
         support += [float(m.group(0)) for m in _NUMBER.finditer(added)]
     paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,

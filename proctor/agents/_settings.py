@@ -30,10 +30,11 @@ class WorkflowSettings(BaseModel):
     max_experiment_attempts: int = Field(
         default=2, ge=1, le=10, description="Configurations tried per idea when runs fail (each sees the error)."
     )
-    experiment_mode: Literal["auto", "knobs", "code"] = Field(
+    experiment_mode: Literal["auto", "knobs", "code", "constants"] = Field(
         default="auto",
         description="How an idea becomes an experiment: knob values (knobs.json), search/replace edits to "
-        "experiment.py (code), or auto: knobs when the template has knobs.json, else code.",
+        "experiment.py (code), new values of its module-level constants written as line edits (constants), or "
+        "auto: knobs when the template has knobs.json, else constants for local/ models and code for the rest.",
     )
     edit_anchors: Literal["auto", "lines", "free"] = Field(
         default="auto",

@@ -120,3 +120,41 @@ def test_planned_runs_each_see_the_results_so_far(tmp_path: Path) -> None:
     assert "# idea_1" in exp["change"] and "+EPOCHS = 3" in exp["change"]
     paper = (run.path / "papers/momentum/paper.md").read_text()
     assert "| idea_2 |" in paper
+
+
+def test_constants_mode_turns_typed_values_into_a_code_edit(tmp_path: Path) -> None:
+    prompts: list[str] = []
+
+    def respond(messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
+        fmt = params["response_format"]["json_schema"]
+        value = fake(fmt["schema"])
+        if fmt["name"] == "Idea":
+            value.update(Name="momentum", Title="Momentum", Experiment="Set MOMENTUM to 0.9.")
+        elif fmt["name"] == "ConstantValues":
+            prompts.append(messages[-1]["content"])
+            props = fmt["schema"]["properties"]
+            value = {k: p["default"] for k, p in props.items() if "default" in p}
+            value.update(MOMENTUM=0.9 if len(prompts) > 1 else 0.0, rationale="momentum")  # first: no change
+        return json.dumps(value)
+
+    for name in ("u", "t", "r"):
+        mock.script(name, respond)
+    run = anyio.run(start_run, _settings(tmp_path, "workflow.experiment_mode=constants"), "optimisation")
+    assert run.header().status == "succeeded", run.header().status_detail
+    exp = json.loads((run.path / "experiments/momentum/experiment.json").read_text())
+    assert exp["mode"] == "constants" and "nothing would change" in exp["attempts"][0]["error"]
+    assert "MOMENTUM: float, current 0.0" in prompts[0] and "nothing would change" in prompts[1]
+    assert "-MOMENTUM = 0.0\n+MOMENTUM = 0.9\n" in exp["change"]
+    assert "MOMENTUM = 0.9\n" in (run.path / "experiments/momentum/work/experiment.py").read_text()
+    assert exp["runs"]["run_2"]["final_info"] != exp["runs"]["run_0"]["final_info"]
+
+
+def test_auto_mode_picks_constants_for_embedded_models_and_code_for_the_rest() -> None:
+    from proctor.agents._experiments import experiment_mode
+    from proctor.agents._templates import load_template
+
+    knobless, knobbed = load_template("softmax_regression"), load_template("tabular_classification")
+    local = load_settings(None, [])
+    api = load_settings(None, ["llm.untrusted=openai/gpt-4o"])
+    assert experiment_mode(local, knobless) == "constants" and experiment_mode(api, knobless) == "code"
+    assert experiment_mode(local, knobbed) == "knobs" and experiment_mode(api, knobbed) == "knobs"
