@@ -183,7 +183,8 @@ async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any
                              last_error: str, attempt: int, history: list[str]) -> Change | str:
     wf = ctx.settings.workflow
     source = (template.root / "experiment.py").read_text()
-    constants = module_constants(source)
+    # Seeds, devices and threads belong to the harness here too (N_SEEDS = 3, SEED = 0, ...).
+    constants = [c for c in module_constants(source) if c.name.lower() not in HARNESS_KNOBS]
     if not constants:
         raise ValueError(f"experiment.py of template {template.name} has no module-level numeric constants; "
                          "use workflow.experiment_mode=code with a model that can write code edits")

@@ -144,6 +144,7 @@ def test_constants_mode_turns_typed_values_into_a_code_edit(tmp_path: Path) -> N
     exp = json.loads((run.path / "experiments/momentum/experiment.json").read_text())
     assert exp["mode"] == "constants" and "nothing would change" in exp["attempts"][0]["error"]
     assert "MOMENTUM: float, current 0.0" in prompts[0] and "nothing would change" in prompts[1]
+    assert "N_SEEDS" not in prompts[0]  # the harness's, as for knobs
     assert "-MOMENTUM = 0.0\n+MOMENTUM = 0.9\n" in exp["change"]
     assert "MOMENTUM = 0.9\n" in (run.path / "experiments/momentum/work/experiment.py").read_text()
     assert exp["runs"]["run_2"]["final_info"] != exp["runs"]["run_0"]["final_info"]
