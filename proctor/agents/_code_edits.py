@@ -58,6 +58,13 @@ def _comment_only_lines(source: str) -> set[int]:
     return out
 
 
+def _parse(source: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError as exc:
+        raise EditError(f"experiment.py does not parse: {exc}") from exc
+
+
 def anchor_lines(source: str, limit: int = MAX_ANCHORS) -> list[str]:
     """Code lines of ``source`` that an edit may target: unique, not blank, comments or docstrings.
 
@@ -67,10 +74,7 @@ def anchor_lines(source: str, limit: int = MAX_ANCHORS) -> list[str]:
     Raises:
         EditError: when ``source`` does not parse as Python.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise EditError(f"experiment.py does not parse: {exc}") from exc
+    tree = _parse(source)
     skip = _docstring_lines(tree) | _comment_only_lines(source)
     lines = source.splitlines()
     counts: dict[str, int] = {}
@@ -186,10 +190,7 @@ def module_constants(source: str) -> list[Constant]:
     Raises:
         EditError: when ``source`` does not parse as Python.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise EditError(f"experiment.py does not parse: {exc}") from exc
+    tree = _parse(source)
     lines = source.splitlines()
     found: list[Constant] = []
     for node in tree.body:
