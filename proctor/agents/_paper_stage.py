@@ -52,7 +52,7 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
         prose.title = idea["Title"]
     for field in ("abstract", "introduction", "method", "results_discussion", "conclusion"):
         if not getattr(prose, field):
-            setattr(prose, field, "*(The model wrote no text for this section.)*")
+            setattr(prose, field, "[The model wrote no text for this section.]")  # plain in MD and TeX
     support = [float(v) for rec in runs.values() for v in (rec.get("config") or {}).values()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
     change = experiment.get("change") or ""
