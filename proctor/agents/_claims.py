@@ -40,6 +40,11 @@ def _supported(token: str, percent: bool, support: list[float]) -> bool:
     return False
 
 
+def numbers_in(text: str) -> list[float]:
+    """Every number written in ``text`` (signs and percent marks dropped)."""
+    return [float(m.group(1)) for m in _NUMBER.finditer(text)]
+
+
 def check_claims(
     sections: dict[str, str], support: Iterable[float], *, small_int: int = 10
 ) -> list[UnsupportedClaim]:

@@ -241,6 +241,5 @@ def constant_edits(constants: list[Constant], values: dict[str, Any]) -> list[tu
     for c in constants:
         new = values.get(c.name, c.value)
         if new != c.value or type(new) is not type(c.value):
-            indent = c.line[: len(c.line) - len(c.line.lstrip())]
-            edits.append((c.line, f"{indent}{c.name} = {new!r}"))
+            edits.append((c.line, f"{_indent(c.line)}{c.name} = {new!r}"))
     return edits

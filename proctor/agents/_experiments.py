@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +43,7 @@ from proctor.agents._context import RunContext
 from proctor.agents._gating import execute_approved, submit
 from proctor.agents._text import clipped
 from proctor.control import Action, FileEdit, ShellCommand, approve_harness
-from proctor.llm import get_model
+from proctor.llm import get_model, is_embedded
 from proctor.log import ErrorEvent, emit
 from proctor.prompts import render
 
@@ -100,18 +101,22 @@ class Change:
     config_path: str | None = None
     defaults: dict[str, Any] | None = None
 
+    @cached_property
+    def diff(self) -> str:
+        """The unified diff of the file written (what the monitors score)."""
+        return unified_diff(self.old, self.new, self.path)
+
     @property
     def shown(self) -> str:
         """The change as a reader should see it: the code diff, or the knobs that differ from defaults."""
         if self.defaults is None:
-            return unified_diff(self.old, self.new, self.path)
+            return self.diff
         return unified_diff(json.dumps(self.defaults, indent=2) + "\n", self.new, "config.json")
 
     def action(self, idea: dict[str, Any]) -> Action:
         """The gated ``file_edit`` that writes the change."""
         return Action(node="run_experiments", task=idea["Experiment"], reasoning=self.rationale,
-                      payload=FileEdit(path=self.path, diff=unified_diff(self.old, self.new, self.path),
-                                       new_content=self.new))
+                      payload=FileEdit(path=self.path, diff=self.diff, new_content=self.new))
 
 
 def experiment_mode(settings: Any, template: Any) -> str:
@@ -127,7 +132,7 @@ def experiment_mode(settings: Any, template: Any) -> str:
     if mode == "auto":
         if template.supports_config:
             return "knobs"
-        return "constants" if settings.llm.untrusted.startswith("local/") else "code"
+        return "constants" if is_embedded(settings.llm.untrusted) else "code"
     if mode == "knobs" and not template.supports_config:
         raise ValueError(f"workflow.experiment_mode=knobs, but template {template.name} has no knobs.json; "
                          "use experiment_mode=code (or auto) to express ideas as code edits")
@@ -138,7 +143,7 @@ def edit_anchors(settings: Any, source: str) -> list[str] | None:
     """Lines a code edit must target (small embedded models), or ``None`` for free search text."""
     choice = settings.workflow.edit_anchors
     if choice == "auto":
-        choice = "lines" if settings.llm.untrusted.startswith("local/") else "free"
+        choice = "lines" if is_embedded(settings.llm.untrusted) else "free"
     return anchor_lines(source) if choice == "lines" else None
 
 
@@ -161,6 +166,15 @@ async def _propose_knobs(ctx: RunContext, template: Any, idea: dict[str, Any], b
                   config=config, config_path=name, defaults=template.validate_config({}))
 
 
+def _code_change(source: str, edits: list[tuple[str, str]], rationale: str) -> Change | str:
+    """The edited ``experiment.py`` as a change, or why the edits do not apply."""
+    try:
+        new = apply_edits(source, edits)
+    except EditError as exc:
+        return str(exc)[:500]
+    return Change(path="experiment.py", old=source, new=new, rationale=rationale)
+
+
 async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
                         last_error: str, attempt: int, history: list[str]) -> Change | str:
     wf = ctx.settings.workflow
@@ -172,11 +186,7 @@ async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], ba
     proposal = await get_model("untrusted", ctx.settings).structured(
         [{"role": "user", "content": prompt}], edit_schema(anchors), max_tokens=400, seed=wf.seed + attempt)
     edits = [(e.search, e.replace) for e in proposal.edits]  # type: ignore[attr-defined]
-    try:
-        new = apply_edits(source, edits)
-    except EditError as exc:
-        return str(exc)[:500]
-    return Change(path="experiment.py", old=source, new=new, rationale=proposal.rationale)  # type: ignore[attr-defined]
+    return _code_change(source, edits, proposal.rationale)  # type: ignore[attr-defined]
 
 
 async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
@@ -199,25 +209,21 @@ async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any
     edits = constant_edits(constants, values)
     if not edits:
         return "the values equal the current ones, so nothing would change; pick values that test the idea"
-    try:
-        new = apply_edits(source, edits)
-    except EditError as exc:
-        return str(exc)[:500]
-    return Change(path="experiment.py", old=source, new=new, rationale=rationale)
+    return _code_change(source, edits, rationale)
 
 
 async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[str, Any], change: Change,
                       attempt: int, seeds: int, seeded: bool, condition: str, record: dict[str, Any],
-                      rel: Path, mode: str) -> tuple[list[str], list[str], dict[str, Any]]:
+                      rel: Path) -> tuple[list[str], list[str], dict[str, Any]]:
     """Gate and write one change, then run it over the seeds (each run gated); record the good runs."""
     from proctor.agents._templates import parse_final_info, run_argv
 
     settings, wf = ctx.settings, ctx.settings.workflow
     edit = change.action(idea)
     entry: dict[str, Any] = {"attempt": attempt, "rationale": change.rationale, "config": change.config}
-    if mode != "knobs":
-        entry["diff"] = edit.payload.diff  # type: ignore[union-attr]
-        ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), entry["diff"])
+    if change.config is None:  # a code change (knob configs are kept as config values)
+        entry["diff"] = change.diff
+        ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), change.diff)
     approved = await submit(ctx, edit)
     if approved is None:
         return [], ["the control protocol did not approve that change; propose a different one"], \
@@ -294,12 +300,12 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                     record["attempts"].append({"attempt": attempt, "step": step, "error": last_error})
                     continue
                 ok_runs, errors, entry = await _run_change(ctx, sandbox, template, idea, change, attempt,
-                                                           seeds, seeded, condition, record, rel, mode)
+                                                           seeds, seeded, condition, record, rel)
                 record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
                 if ok_runs:
                     changes.append((condition, change.shown))
-                    infos = [record["runs"][r]["final_info"] for r in ok_runs]
-                    history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(infos[0])}")
+                    first = record["runs"][ok_runs[0]]["final_info"]
+                    history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(first)}")
                     break
                 last_error = "; ".join(errors)[:800]
                 emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))

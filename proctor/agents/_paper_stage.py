@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from proctor.agents._claims import numbers_in
 from proctor.agents._context import RunContext
 from proctor.agents._results import aggregate
 from proctor.agents._writeup import Reference, draft_prose, reference_key, write_paper
-
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 def _references(novelty: dict[str, Any], limit: int = 8) -> list[Reference]:
@@ -58,10 +56,9 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
     change = experiment.get("change") or ""
     if experiment.get("mode") in ("code", "constants"):  # numbers the edit wrote into the code count
         added = "\n".join(ln[1:] for ln in change.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
-        support += [float(m.group(0)) for m in _NUMBER.finditer(added)]
+        support += numbers_in(added)
     paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,
-                        run_id=ctx.run.path.name, support=support, change=change,
-                        change_lang="diff")
+                        run_id=ctx.run.path.name, support=support, change=change)
     return {"status": "ok", "markdown": str(Path(paper.markdown).relative_to(ctx.run.path)),
             "pdf": paper.pdf, "unsupported_claims": [c.model_dump() for c in paper.unsupported],
             "title": prose.title}

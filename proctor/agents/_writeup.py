@@ -104,20 +104,19 @@ def write_paper(
     run_id: str,
     support: list[float],
     change: str = "",
-    change_lang: str = "diff",
 ) -> Paper:
     """Render the paper in every format into ``out_dir`` and run the claim check.
 
-    ``change`` is the tested change as the experiment recorded it (a diff of ``experiment.py`` or the
-    knob configuration as JSON), printed verbatim in the Method section so a reader sees what ran.
+    ``change`` is the tested change as the experiment recorded it (a unified diff of ``experiment.py``,
+    or of the knob configuration against the template's defaults), printed verbatim in the Method
+    section so a reader sees what ran.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = {k: v for k, v in prose.model_dump().items() if k != "title"}
     unsupported = check_claims(sections, [*table.numbers(), *support])
     fence = "~~~~" if "```" in change else "```"
     md = render("paper/paper.md.j2", prose=prose, table=table.to_markdown(), figures=figures,
-                references=references, run_id=run_id, unsupported=unsupported, change=change,
-                change_lang=change_lang, fence=fence)
+                references=references, run_id=run_id, unsupported=unsupported, change=change, fence=fence)
     (out_dir / "paper.md").write_text(md)
     html_body = MarkdownIt("commonmark").enable("table").render(md)
     (out_dir / "paper.html").write_text(

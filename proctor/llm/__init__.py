@@ -7,6 +7,7 @@ offline model ``local/gemma-3-270m`` and the test-only ``mock/...`` are litellm 
 from proctor.llm._errors import BudgetExceeded, ModelError, ModelUnavailable, StructuredOutputError
 from proctor.llm._gateway import Completion, Model, check_model_string, get_model
 from proctor.llm._ledger import Ledger, current_ledger, set_process_ledger, use_ledger
+from proctor.llm._providers import is_embedded
 from proctor.llm._settings import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "check_model_string",
     "current_ledger",
     "get_model",
+    "is_embedded",
     "set_process_ledger",
     "use_ledger",
 ]

@@ -73,7 +73,7 @@ def check_model_string(model: str, settings: LLMSettings) -> None:
                 "or llm.allow_mock=true in tests"
             )
         return
-    if model.startswith("local/"):
+    if _providers.is_embedded(model):
         _providers.local_model_name(model)
         return
     try:
@@ -184,7 +184,7 @@ class Model:
         response_format: dict[str, Any] | None,
         seed: int | None,
     ) -> Completion:
-        timeout = self.settings.local_timeout_s if model.startswith("local/") else self.settings.timeout_s
+        timeout = self.settings.local_timeout_s if _providers.is_embedded(model) else self.settings.timeout_s
         kwargs: dict[str, Any] = {
             "model": model, "messages": messages, "timeout": timeout,
             "max_tokens": max_tokens or self.settings.max_tokens,

@@ -26,6 +26,11 @@ _requests: dict[str, list[dict[str, Any]]] = {}
 _mock_lock = threading.Lock()
 
 
+def is_embedded(model: str) -> bool:
+    """Whether ``model`` names an embedded, in-process model (``local/...``)."""
+    return model.startswith("local/")
+
+
 def local_model_name(model: str) -> str:
     """The embedded model named by ``local/<name>``.
 
