@@ -25,8 +25,9 @@ import statistics
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from proctor.retrieval._chunking import ChunkerConfig
 from proctor.retrieval._sources import guess_title, split_abstract
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+Q = TypeVar("Q")
 ABSTRACTS = SHARED / "abstracts" / "ml-venues-2020-2024.jsonl.gz"
 PAPERS = SHARED / "iclr2022-review-bench" / "papers.tar.gz"
 
@@ -53,7 +55,7 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q))
 
 
-def latency(fn: Callable[[str], object], queries: list[str]) -> tuple[float, float]:
+def latency(fn: Callable[[Q], object], queries: Sequence[Q]) -> tuple[float, float]:
     """p50 and p95 of ``fn(query)`` in ms (one warm-up call first)."""
     fn(queries[0])
     times = []
@@ -161,14 +163,8 @@ def bench_scale(settings: RetrievalSettings, workdir: Path, target: int) -> None
                      ("paper", lambda v: index.papers.query(v, 20)),
                      ("in-20-papers", lambda v: index.chunks.query(
                          v, 30, where={"paper_id": {"$in": [d.paper_id for d in kept[:20]]}}))):
-        fn(vectors[0])
-        times = []
-        for v in vectors:
-            t = time.perf_counter()
-            fn(v)
-            times.append(time.perf_counter() - t)
-        print(f"[scale] store query {name} at {index.chunks.count()} paragraphs: "
-              f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms")
+        p50, p95 = latency(fn, list(vectors))
+        print(f"[scale] store query {name} at {index.chunks.count()} paragraphs: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
 def main() -> None:
