@@ -30,6 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from proctor.agents._code_edits import (
+    Constant,
     EditError,
     anchor_lines,
     apply_edits,
@@ -126,17 +127,26 @@ def experiment_mode(settings: Any, template: Any) -> str:
     models (which cannot write code edits) and code for the rest.
 
     Raises:
-        ValueError: ``knobs`` asked for a template without ``knobs.json``.
+        ValueError: ``knobs`` for a template without ``knobs.json``, or ``constants`` for an
+            ``experiment.py`` without module-level numeric constants.
     """
     mode = settings.workflow.experiment_mode
     if mode == "auto":
-        if template.supports_config:
-            return "knobs"
-        return "constants" if is_embedded(settings.llm.untrusted) else "code"
+        mode = "knobs" if template.supports_config else "constants" if is_embedded(settings.llm.untrusted) else "code"
     if mode == "knobs" and not template.supports_config:
         raise ValueError(f"workflow.experiment_mode=knobs, but template {template.name} has no knobs.json; "
                          "use experiment_mode=code (or auto) to express ideas as code edits")
+    if mode == "constants" and not agent_constants(template):
+        raise ValueError(f"experiment.py of template {template.name} has no module-level numeric constants for "
+                         "experiment_mode=constants; use experiment_mode=code with a model that can write code edits")
     return str(mode)
+
+
+def agent_constants(template: Any) -> list[Constant]:
+    """The module-level constants of ``experiment.py`` an idea may set (seeds, devices and threads
+    belong to the harness here too: ``N_SEEDS = 3``, ``SEED = 0``...)."""
+    source = (template.root / "experiment.py").read_text()
+    return [c for c in module_constants(source) if c.name.lower() not in HARNESS_KNOBS]
 
 
 def edit_anchors(settings: Any, source: str) -> list[str] | None:
@@ -193,11 +203,7 @@ async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any
                              last_error: str, attempt: int, history: list[str]) -> Change | str:
     wf = ctx.settings.workflow
     source = (template.root / "experiment.py").read_text()
-    # Seeds, devices and threads belong to the harness here too (N_SEEDS = 3, SEED = 0, ...).
-    constants = [c for c in module_constants(source) if c.name.lower() not in HARNESS_KNOBS]
-    if not constants:
-        raise ValueError(f"experiment.py of template {template.name} has no module-level numeric constants; "
-                         "use workflow.experiment_mode=code with a model that can write code edits")
+    constants = agent_constants(template)  # non-empty: experiment_mode checked
     described = [f"{c.name}: {type(c.value).__name__}, current {c.value!r}" + (f" - {c.comment}" if c.comment else "")
                  for c in constants]
     prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,

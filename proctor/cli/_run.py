@@ -71,11 +71,12 @@ def run_cmd(direction: str, template: str | None, config: str | None, overrides:
         get_model(role, settings)  # refuse bad model strings before creating anything
     if "experiments" in settings.workflow.stages:
         from proctor._registry import UnknownComponent
+        from proctor.agents._experiments import experiment_mode
         from proctor.agents._templates import TemplateError, load_template
 
-        try:
-            load_template(template or settings.workflow.template)
-        except (TemplateError, UnknownComponent) as exc:
+        try:  # a template, or a mode it cannot take, is refused before any run directory exists
+            experiment_mode(settings, load_template(template or settings.workflow.template))
+        except (TemplateError, UnknownComponent, ValueError) as exc:
             fail(f"{exc}", 2)
     _drive(lambda: start_run(settings, direction, template),
            "\nthe run directory is intact; `proctor runs list` shows it and `proctor resume RUN` continues it")

@@ -26,6 +26,17 @@ def test_unknown_model_exits_nonzero_and_creates_no_run(runner: CliRunner, tmp_p
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(("template", "mode", "message"), [
+    ("softmax_regression", "knobs", "has no knobs.json"),
+    ("tabular_classification", "constants", "no module-level numeric constants"),
+])
+def test_a_mode_the_template_cannot_take_is_refused_before_the_run(runner: CliRunner, tmp_path: Path,
+                                                                   template: str, mode: str, message: str) -> None:
+    result = runner.invoke(cli, ["run", "x", "--template", template, "--set", f"workflow.experiment_mode={mode}"])
+    assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "runs").exists()
+
+
 def test_corrupt_settings_file_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "proctor.toml").write_text("[llm\n")
     result = runner.invoke(cli, ["run", "x"])
