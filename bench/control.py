@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.control import Action, Gate, MonitorVerdict, TrajectoryView, build_monitor, build_view
-from proctor.control._eval_data import load_dataset
+from proctor.control.eval._data import load_dataset
 from proctor.settings import Settings
 
 

@@ -1,39 +1,56 @@
 """The research workflow: a LangGraph graph of stages, checkpointed in each run's directory.
 
-Exports load lazily so that ``proctor.settings`` can import this package's settings section
-without pulling in the graph (which itself needs the settings).
+``_graph`` and ``_idea_graph`` build the graph, ``_state`` holds its state, one module per stage
+(``_ideation``, ``_novelty``, ``_experiments``, ``_writeup``, ``_review_stage``), ``_templates`` the
+template format, ``_runner`` starts and resumes runs.
 """
 
-from __future__ import annotations
+from proctor.agents._checkpointers import (
+    checkpointer_url,
+    open_checkpointer,
+    open_checkpointer_for,
+    thread_id_for,
+)
+from proctor.agents._context import RunContext
+from proctor.agents._experiments import experiment_mode
+from proctor.agents._gating import RunTerminated
+from proctor.agents._graph import ResearchState, build_graph
+from proctor.agents._runner import execute, resume_run, settings_for_resume, start_run
+from proctor.agents._state import Idea
+from proctor.agents._templates import (
+    TEMPLATES,
+    FinalInfo,
+    Knob,
+    Template,
+    TemplateError,
+    list_templates,
+    load_template,
+    parse_final_info,
+    run_argv,
+)
 
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "FinalInfo": "proctor.agents._templates",
-    "Knob": "proctor.agents._templates",
-    "Template": "proctor.agents._templates",
-    "TemplateError": "proctor.agents._templates",
-    "list_templates": "proctor.agents._templates",
-    "load_template": "proctor.agents._templates",
-    "parse_final_info": "proctor.agents._templates",
-    "run_argv": "proctor.agents._templates",
-    "Idea": "proctor.agents._state",
-    "ResearchState": "proctor.agents._graph",
-    "RunContext": "proctor.agents._context",
-    "RunTerminated": "proctor.agents._gating",
-    "build_graph": "proctor.agents._graph",
-    "execute": "proctor.agents._runner",
-    "open_checkpointer": "proctor.agents._runner",
-    "resume_run": "proctor.agents._runner",
-    "settings_for_resume": "proctor.agents._runner",
-    "start_run": "proctor.agents._runner",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'proctor.agents' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__all__ = [
+    "FinalInfo",
+    "Idea",
+    "Knob",
+    "ResearchState",
+    "RunContext",
+    "RunTerminated",
+    "TEMPLATES",
+    "Template",
+    "TemplateError",
+    "build_graph",
+    "checkpointer_url",
+    "execute",
+    "experiment_mode",
+    "list_templates",
+    "load_template",
+    "open_checkpointer",
+    "open_checkpointer_for",
+    "parse_final_info",
+    "resume_run",
+    "run_argv",
+    "settings_for_resume",
+    "start_run",
+    "thread_id_for",
+]

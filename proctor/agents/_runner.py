@@ -9,35 +9,20 @@ leaves the directory intact with a status that says what happened and how to go 
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
+from proctor.agents._checkpointers import open_checkpointer_for, thread_id_for
 from proctor.agents._context import RunContext
 from proctor.agents._gating import RunTerminated
 from proctor.agents._graph import build_graph
 from proctor.agents._stage import RunStopRequested
 from proctor.llm import BudgetExceeded, Ledger, ModelError, set_process_ledger, use_ledger
 from proctor.log import ErrorEvent, RunDir, set_process_log, use_log
-from proctor.settings import Settings, parse_overrides
-from proctor.settings._load import SettingsError
-
-
-@contextlib.asynccontextmanager
-async def open_checkpointer(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
-    """An ``AsyncSqliteSaver`` on ``path`` in WAL mode (durable across ``kill -9``)."""
-    async with aiosqlite.connect(str(path)) as conn:
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA busy_timeout=10000")
-        saver = AsyncSqliteSaver(conn)
-        await saver.setup()
-        yield saver
+from proctor.settings import Settings, SettingsError, parse_overrides
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -126,8 +111,6 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
     set_process_ledger(ledger)
     try:
         with use_log(run.events), use_ledger(ledger):
-            from proctor.batch._checkpointers import open_checkpointer_for, thread_id_for
-
             # Per-run WAL SQLite by default; a shared Postgres with batch.checkpointer_url.
             async with open_checkpointer_for(settings, run) as saver:
                 graph = build_graph(ctx, saver)

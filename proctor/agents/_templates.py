@@ -34,7 +34,6 @@ from pydantic import (
     model_validator,
 )
 
-from proctor._registry import UnknownComponent, lookup, names, register
 from proctor.agents._template_results import (
     DatasetResult,
     FinalInfo,
@@ -42,11 +41,15 @@ from proctor.agents._template_results import (
     _errors,
     parse_final_info,
 )
+from proctor.registry import Registry, UnknownComponent
 
 __all__ = [
     "DatasetResult", "FinalInfo", "Knob", "KnobType", "SeedIdea", "Template", "TemplateError",
     "TemplatePrompt", "list_templates", "load_template", "parse_final_info", "run_argv",
 ]
+
+TEMPLATES: Registry[Path] = Registry("template")
+"""Shipped and third-party templates by name (each a template directory)."""
 
 KnobType = Literal["int", "float", "choice", "bool"]
 REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json")
@@ -227,7 +230,7 @@ def run_argv(template: Template, run_name: str, config_path: str | Path | None =
 
 def list_templates() -> list[str]:
     """Names of the registered (shipped and third-party) templates, sorted."""
-    return names("template")
+    return TEMPLATES.names()
 
 
 def load_template(name_or_path: str | Path) -> Template:
@@ -238,8 +241,8 @@ def load_template(name_or_path: str | Path) -> Template:
         TemplateError: when a file is missing or malformed; the message names the file and fix.
     """
     text = str(name_or_path)
-    if not isinstance(name_or_path, Path) and text in names("template"):
-        found = lookup("template", text)
+    if not isinstance(name_or_path, Path) and text in TEMPLATES:
+        found = TEMPLATES.get(text)
         target = found() if callable(found) else found
         return _load_dir(Path(str(target)), text)
     root = Path(text).expanduser()
@@ -247,7 +250,7 @@ def load_template(name_or_path: str | Path) -> Template:
         return _load_dir(root.resolve(), root.resolve().name)
     if isinstance(name_or_path, Path) or "/" in text or text.startswith("."):
         raise TemplateError(f"template directory {root} does not exist")
-    raise UnknownComponent("template", text, names("template"))
+    raise UnknownComponent("template", text, TEMPLATES.names())
 
 
 def _load_dir(root: Path, name: str) -> Template:
@@ -288,7 +291,7 @@ def _register_shipped() -> None:
     for entry in sorted(base.iterdir(), key=lambda e: e.name):
         if entry.is_dir() and (entry / "experiment.py").is_file():
             # Wheels install unzipped, so the Traversable is a real directory path.
-            register("template", entry.name)(Path(str(entry)))
+            TEMPLATES.add(entry.name, Path(str(entry)))
 
 
 _register_shipped()

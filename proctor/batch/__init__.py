@@ -9,7 +9,7 @@ checkpoint. :func:`serve` runs specs on cron schedules kept in a persistent APSc
 :func:`write_report` writes the morning report (Markdown, HTML, plots).
 """
 
-from proctor.batch._checkpointers import checkpointer_url, open_checkpointer_for, thread_id_for
+from proctor.agents import checkpointer_url, open_checkpointer_for, thread_id_for
 from proctor.batch._create import create_batch, run_settings
 from proctor.batch._cron import (
     CronError,
@@ -39,10 +39,10 @@ from proctor.batch._scheduler import (
     spec_lock,
     state_dir,
 )
-from proctor.batch._settings import BatchSettings, ExecutorKind, batch_settings_of, batches_root
 from proctor.batch._spec import BatchSpec, Budget, Budgets, GPUs, Models, SpecError, load_spec, parse_spec
 from proctor.batch._spend import Spend, SpendMeter
 from proctor.batch._worker import RunJob, run_job
+from proctor.settings import BatchSettings, ExecutorKind, batch_settings_of, batches_root
 
 __all__ = [
     "AlreadyRunning",

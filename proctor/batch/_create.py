@@ -15,10 +15,9 @@ from pydantic import ValidationError
 
 from proctor.batch._plan import flatten, merge_tree, plan_runs
 from proctor.batch._record import BatchDir, BatchEntry
-from proctor.batch._settings import batch_settings_of, batches_root
 from proctor.batch._spec import BatchSpec, SpecError
 from proctor.log import RunDir
-from proctor.settings import Settings, parse_overrides
+from proctor.settings import Settings, batch_settings_of, batches_root, parse_overrides
 
 
 def run_settings(base: Settings, overrides: list[str]) -> Settings:

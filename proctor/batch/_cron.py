@@ -68,8 +68,8 @@ def on_calendar(expr: str) -> str:
 
 
 def batch_command(spec: Path, *, config: str | None = None, overrides: tuple[str, ...] = ()) -> list[str]:
-    """The command that runs a batch non-interactively (``python -m proctor.batch run SPEC``)."""
-    cmd = [sys.executable, "-m", "proctor.batch", "run", str(Path(spec).resolve()), "--no-live"]
+    """The command that runs a batch non-interactively (``python -m proctor.cli batch run SPEC``)."""
+    cmd = [sys.executable, "-m", "proctor.cli", "batch", "run", str(Path(spec).resolve()), "--no-live"]
     if config:
         cmd += ["--config", str(Path(config).resolve())]
     for pair in overrides:

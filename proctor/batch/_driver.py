@@ -23,11 +23,11 @@ from typing import Any
 from proctor.batch._executor import Executor, executor_for
 from proctor.batch._lock import PidLock
 from proctor.batch._record import FINAL_RUN_STATUSES, BatchDir, BatchEntry, BatchRecord
-from proctor.batch._settings import BatchSettings
 from proctor.batch._spec import BatchSpec
 from proctor.batch._spend import SpendMeter
 from proctor.batch._worker import RunJob
 from proctor.log import utcnow
+from proctor.settings import BatchSettings
 
 OnUpdate = Callable[[BatchRecord], None]
 

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from proctor.batch._settings import BatchSettings
 from proctor.batch._worker import RunJob
+from proctor.settings import BatchSettings
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def _json(path: Path) -> Any:
 
 def _audit_waiting(run: RunDir, settings: dict[str, Any]) -> int:
     from proctor.control import AuditQueue
-    from proctor.control._paths import control_paths
+    from proctor.control.audit import control_paths
 
     control = settings.get("control") or {}
     queue, _ = control_paths(control.get("queue_path"), control.get("audit_log_path"), run.path)

@@ -2,7 +2,7 @@
 
 ``proctor schedule add`` writes a job into ``<state>/schedule.sqlite``; ``proctor scheduler`` serves
 that store, so schedules survive restarts (a start missed while it was down runs once, within the
-grace period). A fired job only *launches* ``python -m proctor.batch run SPEC`` in its own session
+grace period). A fired job only *launches* ``python -m proctor.cli batch run SPEC`` in its own session
 and returns, so killing the scheduler never kills a batch. A spec whose batch still runs is
 skipped: ``batch run`` holds a per-spec lock (:func:`spec_lock`) that dies with its process.
 """

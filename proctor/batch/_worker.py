@@ -59,7 +59,7 @@ def call_worker_init(target: str | None) -> None:
 
 
 async def _arun(job: RunJob) -> str:
-    from proctor.agents._runner import execute, resume_run, settings_for_resume
+    from proctor.agents import execute, resume_run, settings_for_resume
     from proctor.log import RunDir
 
     run = RunDir(Path(job.run_dir))

@@ -99,7 +99,7 @@ def calibrate_command(scores_file: str, budget: float | None, out: str | None, o
 def eval_command(out: str, llm: bool, data: str | None, budget: float | None, bootstrap: int,
                  overrides: tuple[str, ...]) -> None:
     """Evaluate monitors and protocols on honest and attack actions; write a report."""
-    from proctor.control._eval import run_eval
+    from proctor.control.eval import run_eval
 
     settings = _settings(overrides)
     report = asyncio.run(run_eval(settings, Path(out), llm=llm, data_dir=Path(data) if data else None,
@@ -112,7 +112,7 @@ def eval_command(out: str, llm: bool, data: str | None, budget: float | None, bo
 
 def _queue(db: str | None, run: str | None, overrides: tuple[str, ...]) -> tuple[Any, Path]:
     from proctor.control import AuditQueue
-    from proctor.control._paths import control_paths
+    from proctor.control.audit import control_paths
 
     settings = _settings(overrides)
     queue_path, log_path = control_paths(settings.control.queue_path, settings.control.audit_log_path,

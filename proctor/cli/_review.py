@@ -64,7 +64,7 @@ def _metrics_table(title: str, metrics: Any) -> Table:
 def paper_command(paper: str, out: str | None, as_json: bool, config: str | None,
                   overrides: tuple[str, ...]) -> None:
     """Review PAPER (a PDF, .txt, .md or .tex file) with the configured reviewer model."""
-    from proctor._registry import UnknownComponent
+    from proctor.registry import UnknownComponent
     from proctor.review import PaperTextError, load_paper_text, review_paper
 
     settings, review = _load(config, overrides)
@@ -119,7 +119,7 @@ def eval_command(reviews: str, ratings: str | None, threshold: float, as_json: b
 def bench_command(n: int, seed: int, out: str | None, as_json: bool, config: str | None,
                   overrides: tuple[str, ...]) -> None:
     """Review a seeded sample of N ICLR 2022 papers and score the reviews against the decisions."""
-    from proctor._registry import UnknownComponent
+    from proctor.registry import UnknownComponent
     from proctor.review import BenchMissing, run_bench
 
     settings, review = _load(config, overrides)

@@ -70,9 +70,8 @@ def run_cmd(direction: str, template: str | None, config: str | None, overrides:
     for role in ("untrusted", "trusted", "reviewer"):
         get_model(role, settings)  # refuse bad model strings before creating anything
     if "experiments" in settings.workflow.stages:
-        from proctor._registry import UnknownComponent
-        from proctor.agents._experiments import experiment_mode
-        from proctor.agents._templates import TemplateError, load_template
+        from proctor.agents import TemplateError, experiment_mode, load_template
+        from proctor.registry import UnknownComponent
 
         try:  # a template, or a mode it cannot take, is refused before any run directory exists
             experiment_mode(settings, load_template(template or settings.workflow.template))

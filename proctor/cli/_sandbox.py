@@ -24,8 +24,7 @@ def sandbox_group() -> None:
 @settings_options
 def check(provider: str | None, only: tuple[str, ...], config: str | None, overrides: tuple[str, ...]) -> None:
     """Run the conformance checks against the providers this machine offers."""
-    from proctor.sandboxes import CHECKS, provider_class, run_conformance
-    from proctor.sandboxes._select import AUTO_ORDER
+    from proctor.sandboxes import AUTO_ORDER, CHECKS, provider_class, run_conformance
     from proctor.settings import SettingsError, load_settings
 
     try:

@@ -7,75 +7,102 @@ routes it to a :class:`ProtocolDecision`; the :class:`Gate` records every verdic
 and the hash-chained :class:`AuditLog`, holds escalated actions in the :class:`AuditQueue` for a
 human, and mints an :class:`ApprovedAction` for what may run. Executors accept nothing else
 (:func:`require_approved`).
+
+Layout (each sub-package's ``__init__`` is its public API; lower layers never import higher ones):
+
+- ``core``: the vocabulary (actions, verdicts, protocol decisions, rendering);
+- ``monitors``: static, LLM, cascade and ensemble monitors and the registry that builds them;
+- ``protocols``: the five protocols, audit thresholds and calibration, the trusted paraphraser;
+- ``audit``: the human queue, the hash-chained log, quarantine, their storage;
+- ``gate``: approvals and the gate that mints them;
+- ``eval``: offline evaluation of monitors and protocols on labelled data.
 """
 
-from proctor.control._actions import (
+from proctor.control.audit import (
+    AuditDecision,
+    AuditDecisionKind,
+    AuditItem,
+    AuditLog,
+    AuditLogError,
+    AuditQueue,
+    BudgetStatus,
+    Evidence,
+    QuarantineEvent,
+    QueueError,
+    QueueUnavailable,
+    VerifyResult,
+    quarantine,
+    verify_log,
+)
+from proctor.control.core import (
     Action,
     ActionKind,
     ActionPayload,
     AgentMessage,
-    FileEdit,
-    LiteratureQuery,
-    SandboxRun,
-    ShellCommand,
-)
-from proctor.control._approval import ApprovalError, ApprovedAction, require_approved
-from proctor.control._audit_log import AuditLog, AuditLogError, VerifyResult, verify_log
-from proctor.control._audit_queue import (
-    AuditDecision,
-    AuditDecisionKind,
-    AuditItem,
-    AuditQueue,
-    BudgetStatus,
-    Evidence,
-    QueueError,
-)
-from proctor.control._compose import cascade_monitor, ensemble_monitor
-from proctor.control._critical import critical_categories
-from proctor.control._decision import (
     AuditRule,
     ControlProtocol,
     Decision,
+    FileEdit,
+    HistoryItem,
+    LiteratureQuery,
+    Monitor,
+    MonitorVerdict,
     PolicyCallbacks,
     ProtocolContext,
     ProtocolDecision,
     ProtocolError,
+    SandboxRun,
+    ShellCommand,
+    TrajectoryView,
+    build_view,
+    render_action,
 )
-from proctor.control._gate import Gate, GateOutcome, GateStatus, approve_harness
-from proctor.control._gate_events import (
+from proctor.control.gate import (
+    ApprovalError,
+    ApprovedAction,
+    Gate,
     GateDecisionEvent,
+    GateOutcome,
+    GateStatus,
     MonitorEvent,
     ProtocolDecisionEvent,
-    QuarantineEvent,
+    approve_harness,
+    require_approved,
 )
-from proctor.control._llm_monitor import llm_monitor
-from proctor.control._monitors import MonitorConfigError, build_monitor, monitor_digest
-from proctor.control._paraphrase import ParaphraseError, edge_matches, paraphraser
-from proctor.control._protocols import (
+from proctor.control.monitors import (
+    Finding,
+    MonitorConfigError,
+    MonitorScore,
+    ScoreParseError,
+    build_monitor,
+    cascade_monitor,
+    critical_categories,
+    ensemble_monitor,
+    llm_monitor,
+    monitor_digest,
+    parse_score,
+    static_findings,
+    static_monitor,
+)
+from proctor.control.protocols import (
+    NodeThreshold,
+    ParaphraseError,
+    Thresholds,
+    ThresholdsError,
+    calibrate,
     defer_to_resample,
     defer_to_trusted,
+    edge_matches,
+    load_scores,
+    load_thresholds,
+    paraphraser,
+    quantile_threshold,
+    save_thresholds,
     trusted_editing,
     trusted_monitoring,
     upfront_auditing,
 )
-from proctor.control._quarantine import quarantine
-from proctor.control._render import render_action
-from proctor.control._score_parsing import MonitorScore, ScoreParseError, parse_score
-from proctor.control._settings import ControlSettings, ProtocolSpec
-from proctor.control._sqlite import QueueUnavailable
-from proctor.control._static_findings import Finding
-from proctor.control._static_monitor import static_findings, static_monitor
-from proctor.control._thresholds import (
-    NodeThreshold,
-    Thresholds,
-    ThresholdsError,
-    calibrate,
-    load_scores,
-    load_thresholds,
-    quantile_threshold,
-    save_thresholds,
-)
-from proctor.control._verdict import HistoryItem, Monitor, MonitorVerdict, TrajectoryView, build_view
+from proctor.settings import ControlSettings, ProtocolSpec
 
 __all__ = [
     "Action",

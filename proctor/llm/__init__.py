@@ -7,8 +7,9 @@ offline model ``local/gemma-3-270m`` and the test-only ``mock/...`` are litellm 
 from proctor.llm._errors import BudgetExceeded, ModelError, ModelUnavailable, StructuredOutputError
 from proctor.llm._gateway import Completion, Model, check_model_string, get_model
 from proctor.llm._ledger import Ledger, current_ledger, set_process_ledger, use_ledger
+from proctor.llm._local_engine import model_info
 from proctor.llm._providers import is_embedded
-from proctor.llm._settings import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
+from proctor.settings import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
 
 __all__ = [
     "BudgetExceeded",
@@ -26,6 +27,7 @@ __all__ = [
     "current_ledger",
     "get_model",
     "is_embedded",
+    "model_info",
     "set_process_ledger",
     "use_ledger",
 ]

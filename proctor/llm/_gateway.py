@@ -29,8 +29,8 @@ from pydantic import BaseModel, ValidationError
 from proctor.llm import _providers
 from proctor.llm._errors import ModelError, ModelUnavailable, StructuredOutputError
 from proctor.llm._ledger import current_ledger
-from proctor.llm._settings import LLMSettings
 from proctor.log import ModelCallEvent, emit
+from proctor.settings import LLMSettings
 
 litellm.telemetry = False
 litellm.suppress_debug_info = True

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 
 from proctor.llm._errors import BudgetExceeded
-from proctor.llm._settings import BudgetSettings
-from proctor.log import BudgetEvent, Event, ModelCallEvent, emit
-from proctor.log._scoped import Scoped
+from proctor.log import BudgetEvent, Event, ModelCallEvent, Scoped, emit
+from proctor.settings import BudgetSettings
 
 
 class Ledger:

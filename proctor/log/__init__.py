@@ -29,6 +29,7 @@ from proctor.log._events import (
     utcnow,
 )
 from proctor.log._rundir import RunDir, RunHeader, RunNotFound, RunStatus, atomic_write, slugify
+from proctor.log._scoped import Scoped
 
 __all__ = [
     "ArtifactEvent",
@@ -42,6 +43,7 @@ __all__ = [
     "RunNotFound",
     "RunStatus",
     "RunStatusEvent",
+    "Scoped",
     "StageEvent",
     "UnknownEvent",
     "add_listener",

@@ -1,5 +1,11 @@
 """Prompt templates (jinja2, StrictUndefined), shipped as package data."""
 
-from proctor.prompts._loader import declared_vars, render, template_names, used_vars
+from proctor.prompts._loader import declared_vars, environment, render, template_names, used_vars
 
-__all__ = ["declared_vars", "render", "template_names", "used_vars"]
+__all__ = [
+    "declared_vars",
+    "environment",
+    "render",
+    "template_names",
+    "used_vars",
+]

@@ -17,7 +17,7 @@ from proctor.retrieval._default import (
     default_index_ready,
     shared_dir,
 )
-from proctor.retrieval._embedder import Embedder, EmbedderUnavailable, embedder, get_embedder
+from proctor.retrieval._embedder import EMBEDDERS, Embedder, EmbedderUnavailable, embedder, get_embedder
 from proctor.retrieval._events import RetrievalEvent
 from proctor.retrieval._fake import HashingEmbedder
 from proctor.retrieval._index import IndexEmpty, IndexStats, LiteratureIndex
@@ -26,7 +26,6 @@ from proctor.retrieval._lock import IndexLocked
 from proctor.retrieval._novelty import acheck_novelty, check_novelty, near_duplicates
 from proctor.retrieval._search import search, search_many
 from proctor.retrieval._server import ChromaServerUnavailable, serve, serve_command
-from proctor.retrieval._settings import RetrievalSettings, SearchMode
 from proctor.retrieval._sources import Skip
 from proctor.retrieval._store import ChromaStore, VectorStore
 from proctor.retrieval._types import (
@@ -39,6 +38,7 @@ from proctor.retrieval._types import (
     PaperMatch,
     Passage,
 )
+from proctor.settings import RetrievalSettings, SearchMode
 
 __all__ = [
     "ChromaServerUnavailable",
@@ -47,6 +47,7 @@ __all__ = [
     "ChunkerConfig",
     "Document",
     "DuplicateMatch",
+    "EMBEDDERS",
     "Embedder",
     "EmbedderUnavailable",
     "HashingEmbedder",

@@ -14,7 +14,7 @@ from rich.console import Console
 from proctor.retrieval._index import LiteratureIndex
 from proctor.retrieval._ingest import IngestReport, ingest
 from proctor.retrieval._manifest import file_sha256
-from proctor.retrieval._settings import RetrievalSettings
+from proctor.settings import RetrievalSettings
 
 
 class SharedDataMissing(FileNotFoundError):

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from proctor._registry import lookup, names, register
-from proctor.retrieval._settings import RetrievalSettings
+from proctor.registry import Registry
+from proctor.settings import RetrievalSettings
 
 Vectors = npt.NDArray[np.float32]
 EmbedderFactory = Callable[[RetrievalSettings], "Embedder"]
+EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder")
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -44,7 +45,7 @@ class Embedder(abc.ABC):
 
 def embedder(name: str) -> Callable[[EmbedderFactory], EmbedderFactory]:
     """Register an embedder factory ``(RetrievalSettings) -> Embedder`` under ``name``."""
-    return register("embedder", name)
+    return EMBEDDERS.register(name)
 
 
 def get_embedder(settings: RetrievalSettings) -> Embedder:
@@ -58,8 +59,8 @@ def get_embedder(settings: RetrievalSettings) -> Embedder:
     import proctor.retrieval._fake  # noqa: F401  (registers `hashing`)
     import proctor.retrieval._sentence  # noqa: F401  (registers `minilm`)
 
-    if settings.embedder in names("embedder"):
-        factory = lookup("embedder", settings.embedder)
+    if settings.embedder in EMBEDDERS:
+        factory = EMBEDDERS.get(settings.embedder)
         return factory(settings)  # type: ignore[operator,no-any-return]
     from proctor.retrieval._sentence import sentence_transformer_embedder
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from proctor.retrieval._embedder import Embedder, Vectors, embedder, normalise
-from proctor.retrieval._settings import RetrievalSettings
+from proctor.settings import RetrievalSettings
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 

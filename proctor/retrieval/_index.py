@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from proctor.retrieval._chunking import ChunkerConfig
 from proctor.retrieval._embedder import Embedder, get_embedder
 from proctor.retrieval._manifest import Manifest
-from proctor.retrieval._settings import RetrievalSettings
 from proctor.retrieval._store import ChromaStore, VectorStore, make_client
+from proctor.settings import RetrievalSettings
 
 INDEX_VERSION = "v1"  # paper vector = title+abstract, or the mean of the paragraph vectors
 

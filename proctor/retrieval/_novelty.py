@@ -20,8 +20,8 @@ from proctor.retrieval._embedder import Embedder
 from proctor.retrieval._events import RetrievalEvent
 from proctor.retrieval._index import LiteratureIndex
 from proctor.retrieval._search import search_many
-from proctor.retrieval._settings import SearchMode
 from proctor.retrieval._types import DuplicateMatch, Hit, NoveltyEvidence, NoveltySignal, PaperMatch
+from proctor.settings import SearchMode
 
 
 def near_duplicates(

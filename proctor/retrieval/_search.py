@@ -22,9 +22,9 @@ from proctor.log import emit
 from proctor.retrieval._embedder import Vectors
 from proctor.retrieval._events import RetrievalEvent
 from proctor.retrieval._index import LiteratureIndex
-from proctor.retrieval._settings import SearchMode
 from proctor.retrieval._store import StoredMatch
 from proctor.retrieval._types import Hit, Passage
+from proctor.settings import SearchMode
 
 
 def _passage(match: StoredMatch, *, paper: bool = False) -> Passage:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from proctor.retrieval._embedder import Embedder, EmbedderUnavailable, Vectors, embedder, normalise
-from proctor.retrieval._settings import RetrievalSettings
+from proctor.settings import RetrievalSettings
 
 # Set before sentence-transformers / huggingface_hub are imported, which read it once.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from proctor.retrieval._settings import RetrievalSettings
+from proctor.settings import RetrievalSettings
 
 
 class ChromaServerUnavailable(RuntimeError):

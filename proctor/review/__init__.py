@@ -32,8 +32,15 @@ from proctor.review._metrics import (
 )
 from proctor.review._paper_text import PaperTextError, load_paper_text, truncate_paper
 from proctor.review._review_paper import review_paper, write_review
-from proctor.review._reviewer import Reviewer, ReviewResult, build_reviewer, neurips_reviewer
-from proctor.review._settings import ReviewSettings, review_settings
+from proctor.review._reviewer import (
+    REVIEWERS,
+    Reviewer,
+    ReviewResult,
+    build_reviewer,
+    neurips_reviewer,
+    reviewer,
+)
+from proctor.settings import ReviewSettings, review_settings
 
 __all__ = [
     "BenchMissing",
@@ -41,6 +48,7 @@ __all__ = [
     "BenchRow",
     "PUBLISHED_CSV",
     "PaperTextError",
+    "REVIEWERS",
     "ReviewEvent",
     "ReviewForm",
     "ReviewMetrics",
@@ -62,6 +70,7 @@ __all__ = [
     "review_metrics",
     "review_paper",
     "review_settings",
+    "reviewer",
     "roc_auc",
     "run_bench",
     "sample_papers",

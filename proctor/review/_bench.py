@@ -23,7 +23,7 @@ from proctor.llm import StructuredOutputError, get_model
 from proctor.review._form import ReviewForm
 from proctor.review._metrics import ReviewMetrics, load_decisions, score_reviews
 from proctor.review._reviewer import build_reviewer
-from proctor.review._settings import ReviewSettings, review_settings
+from proctor.settings import ReviewSettings, review_settings
 
 BENCH_NAME = "iclr2022-review-bench"
 RATINGS, PAPERS, RELEASED = "ratings_subset.tsv", "papers.tar.gz", "llm_reviews"

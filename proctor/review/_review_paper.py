@@ -8,7 +8,7 @@ from typing import Any
 
 from proctor.log import atomic_write
 from proctor.review._reviewer import ReviewResult, build_reviewer
-from proctor.review._settings import ReviewSettings
+from proctor.settings import ReviewSettings
 
 REVIEW_JSON, REVIEW_MD = "review.json", "review.md"
 

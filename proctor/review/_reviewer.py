@@ -22,15 +22,15 @@ from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, Field
 
-from proctor._registry import lookup, register
 from proctor.llm import StructuredOutputError, get_model
 from proctor.log import emit
 from proctor.prompts import render
+from proctor.registry import Registry
 from proctor.review._aggregate import aggregate_reviews, decide
 from proctor.review._events import ReviewEvent
 from proctor.review._form import ReviewForm, ReviewText
 from proctor.review._paper_text import PaperTextError, truncate_paper
-from proctor.review._settings import ReviewSettings, review_settings
+from proctor.settings import ReviewSettings, review_settings
 
 
 class ReviewResult(BaseModel):
@@ -91,7 +91,12 @@ class ReviewerFactory(Protocol):
         ...
 
 
-@register("reviewer", "neurips")
+REVIEWERS: Registry[ReviewerFactory] = Registry("reviewer")
+reviewer = REVIEWERS.register
+"""``@reviewer("name")`` registers a reviewer factory."""
+
+
+@reviewer("neurips")
 def neurips_reviewer(settings: Any, review: ReviewSettings, role: str = "reviewer") -> Reviewer:
     """The AI Scientist's NeurIPS-form reviewer: draft, reflect, ensemble, meta-review.
 
@@ -197,5 +202,5 @@ def build_reviewer(settings: Any, review: ReviewSettings | None = None) -> Revie
         ModelUnavailable: when the reviewer role's model cannot work.
     """
     review = review or review_settings(settings)
-    factory = cast(ReviewerFactory, lookup("reviewer", review.reviewer))
+    factory = REVIEWERS.get(review.reviewer)
     return factory(settings, review)

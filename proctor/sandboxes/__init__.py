@@ -14,13 +14,14 @@ from proctor.sandboxes._events import SandboxExecEvent, SandboxHostWarningEvent
 from proctor.sandboxes._gpu import GpuAllocator, GpuLease, detect_gpus, device_requests
 from proctor.sandboxes._host import HostSandbox
 from proctor.sandboxes._image import build_image
-from proctor.sandboxes._provider import ExecRequest, SandboxProvider
+from proctor.sandboxes._provider import SANDBOXES, ExecRequest, SandboxProvider, sandbox_provider
 from proctor.sandboxes._result import ExecResult
 from proctor.sandboxes._rootfs import build_rootfs, rootfs_dir
-from proctor.sandboxes._select import open_sandbox, provider_class, select_provider
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.sandboxes._select import AUTO_ORDER, open_sandbox, provider_class, select_provider
+from proctor.settings import SandboxSettings
 
 __all__ = [
+    "AUTO_ORDER",
     "BubblewrapSandbox",
     "CHECKS",
     "CheckResult",
@@ -32,6 +33,7 @@ __all__ = [
     "GpuLease",
     "HostSandbox",
     "PathOutsideWorkdir",
+    "SANDBOXES",
     "SandboxError",
     "SandboxExecEvent",
     "SandboxHostWarningEvent",
@@ -47,5 +49,6 @@ __all__ = [
     "rootfs_dir",
     "run_check",
     "run_conformance",
+    "sandbox_provider",
     "select_provider",
 ]

@@ -25,15 +25,14 @@ import tempfile
 from pathlib import Path
 from typing import Self
 
-from proctor._registry import register
 from proctor.sandboxes._cgroup import Cgroup, make_cgroup
 from proctor.sandboxes._errors import SandboxUnavailable
 from proctor.sandboxes._process import kill_group, run_process
-from proctor.sandboxes._provider import ExecRequest, SandboxProvider
+from proctor.sandboxes._provider import ExecRequest, SandboxProvider, sandbox_provider
 from proctor.sandboxes._result import ExecResult
 from proctor.sandboxes._rootfs import rootfs_dir
-from proctor.sandboxes._settings import SandboxSettings
 from proctor.sandboxes._workdir import chown_tree
+from proctor.settings import SandboxSettings
 
 _HOST_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32"]
 _HOST_ETC = [
@@ -82,7 +81,7 @@ def root_args(rootfs: Path | None) -> list[str]:
     return args
 
 
-@register("sandbox", "bubblewrap")
+@sandbox_provider("bubblewrap")
 class BubblewrapSandbox(SandboxProvider):
     """Namespaces via bubblewrap; the default where no Docker engine is reachable."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from proctor.control import Action, ApprovedAction, FileEdit, ShellCommand, approve_harness
 from proctor.sandboxes._provider import SandboxProvider
 from proctor.sandboxes._result import ExecResult
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 NODE = "sandbox_conformance"
 

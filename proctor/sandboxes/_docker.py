@@ -16,15 +16,14 @@ import time
 from pathlib import Path
 from typing import Any, Self
 
-from proctor._registry import register
 from proctor.sandboxes._cgroup import Cgroup, cgroup_of_pid
 from proctor.sandboxes._engine import FIX, docker_client, image_present
 from proctor.sandboxes._env import BASE_ENV
 from proctor.sandboxes._errors import SandboxError, SandboxUnavailable
 from proctor.sandboxes._gpu import GpuAllocator, GpuLease, detect_gpus, device_requests
-from proctor.sandboxes._provider import ExecRequest, SandboxProvider
+from proctor.sandboxes._provider import ExecRequest, SandboxProvider, sandbox_provider
 from proctor.sandboxes._result import ExecResult, OutputBuffer
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 
 def container_config(settings: SandboxSettings, workdir: Path, uid: int, gid: int, gpu_ids: list[int]) -> dict[str, Any]:
@@ -68,7 +67,7 @@ def container_config(settings: SandboxSettings, workdir: Path, uid: int, gid: in
     return config
 
 
-@register("sandbox", "docker")
+@sandbox_provider("docker")
 class DockerSandbox(SandboxProvider):
     """Locked-down docker container; the preferred provider where an engine is reachable."""
 

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from proctor.sandboxes._errors import SandboxUnavailable
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 FIX = (
     "fix: start a Docker engine (e.g. `.ci/docker.sh start`) and point DOCKER_HOST or "

@@ -16,20 +16,19 @@ import resource
 from pathlib import Path
 from typing import Self
 
-from proctor._registry import register
 from proctor.log import emit
 from proctor.sandboxes._errors import SandboxUnavailable
 from proctor.sandboxes._events import SandboxHostWarningEvent
 from proctor.sandboxes._process import run_process
-from proctor.sandboxes._provider import ExecRequest, SandboxProvider
+from proctor.sandboxes._provider import ExecRequest, SandboxProvider, sandbox_provider
 from proctor.sandboxes._result import ExecResult
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 WARNING = "sandbox.provider=host: experiment code runs UNISOLATED on this machine (network, files, processes)"
 
 
-@register("sandbox", "host")
+@sandbox_provider("host")
 class HostSandbox(SandboxProvider):
     """No isolation; development only, behind ``sandbox.allow_host``."""
 

@@ -21,7 +21,7 @@ from proctor.sandboxes._engine import docker_client, image_present
 from proctor.sandboxes._env import BASE_ENV
 from proctor.sandboxes._errors import SandboxError, SandboxUnavailable
 from proctor.sandboxes._rootfs import build_rootfs, rootfs_digest
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from typing import ClassVar, Self
 
 from proctor.control import ApprovedAction, SandboxRun, ShellCommand, require_approved
 from proctor.log import emit
+from proctor.registry import Registry
 from proctor.sandboxes._env import sandbox_env
 from proctor.sandboxes._errors import SandboxError
 from proctor.sandboxes._events import SandboxExecEvent
 from proctor.sandboxes._result import ExecResult
-from proctor.sandboxes._settings import SandboxSettings
 from proctor.sandboxes._workdir import (
     chown_tree,
     copy_tree,
@@ -31,6 +31,7 @@ from proctor.sandboxes._workdir import (
     sandbox_ids,
     tree_size,
 )
+from proctor.settings import SandboxSettings
 
 
 @dataclass
@@ -234,3 +235,8 @@ class SandboxProvider(abc.ABC):
             Entries that were skipped.
         """
         return await asyncio.to_thread(copy_tree, self.workdir, Path(dest))
+
+
+SANDBOXES: Registry[type[SandboxProvider]] = Registry("sandbox")
+sandbox_provider = SANDBOXES.register
+"""``@sandbox_provider("name")`` registers a :class:`SandboxProvider` subclass."""

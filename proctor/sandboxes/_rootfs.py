@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from proctor.sandboxes._errors import SandboxError, SandboxUnavailable
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 _MARKER = ".proctor-rootfs.json"

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import cast
 
-from proctor._registry import lookup
 from proctor.sandboxes._errors import SandboxUnavailable
-from proctor.sandboxes._provider import SandboxProvider
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.sandboxes._provider import SANDBOXES, SandboxProvider
+from proctor.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 AUTO_ORDER = ("docker", "bubblewrap")
@@ -23,7 +21,7 @@ def provider_class(name: str) -> type[SandboxProvider]:
     """
     import proctor.sandboxes  # noqa: F401 - registers the built-in providers
 
-    return cast(type[SandboxProvider], lookup("sandbox", name))
+    return SANDBOXES.get(name)
 
 
 def select_provider(settings: SandboxSettings) -> type[SandboxProvider]:

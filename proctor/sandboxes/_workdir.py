@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from proctor.sandboxes._errors import PathOutsideWorkdir
-from proctor.sandboxes._settings import SandboxSettings
+from proctor.settings import SandboxSettings
 
 
 def make_workdir(settings: SandboxSettings) -> Path:

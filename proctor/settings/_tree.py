@@ -9,52 +9,22 @@ directory, or the path in ``PROCTOR_CONFIG``) < ``PROCTOR_*`` environment variab
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-
-def _section(package: str, name: str) -> Any:
-    """Load ``proctor.<package>._settings`` without running the package's ``__init__``.
-
-    Section modules are leaves (they import only pydantic), but their packages import the
-    settings tree; loading the leaf directly keeps the tree independent of import order.
-    """
-    module_name = f"proctor.{package}._settings"
-    module = sys.modules.get(module_name)
-    if module is None:
-        path = Path(__file__).resolve().parents[1] / package / "_settings.py"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return getattr(module, name)
-
-
-if TYPE_CHECKING:
-    from proctor.agents._settings import WorkflowSettings
-    from proctor.batch._settings import BatchSettings
-    from proctor.control._settings import ControlSettings
-    from proctor.llm._settings import LLMSettings
-    from proctor.retrieval._settings import RetrievalSettings
-    from proctor.review._settings import ReviewSettings
-    from proctor.sandboxes._settings import SandboxSettings
-else:
-    WorkflowSettings = _section("agents", "WorkflowSettings")
-    BatchSettings = _section("batch", "BatchSettings")
-    ControlSettings = _section("control", "ControlSettings")
-    LLMSettings = _section("llm", "LLMSettings")
-    RetrievalSettings = _section("retrieval", "RetrievalSettings")
-    ReviewSettings = _section("review", "ReviewSettings")
-    SandboxSettings = _section("sandboxes", "SandboxSettings")
+from proctor.settings._batch import BatchSettings
+from proctor.settings._control import ControlSettings
+from proctor.settings._llm import LLMSettings
+from proctor.settings._retrieval import RetrievalSettings
+from proctor.settings._review import ReviewSettings
+from proctor.settings._sandbox import SandboxSettings
+from proctor.settings._workflow import WorkflowSettings
 
 # The parsed TOML file for the Settings being built; set by ``load_settings``.
 file_layer: ContextVar[dict[str, Any] | None] = ContextVar("proctor_settings_file", default=None)

@@ -12,7 +12,8 @@ from pygments.token import Token
 from textual.content import Content
 from textual.highlight import HighlightTheme, highlight
 
-from proctor.control._actions import (
+from proctor.control.audit import AuditItem
+from proctor.control.core import (
     Action,
     ActionPayload,
     AgentMessage,
@@ -21,7 +22,6 @@ from proctor.control._actions import (
     SandboxRun,
     ShellCommand,
 )
-from proctor.control._audit_queue import AuditItem
 
 
 class DiffTheme(HighlightTheme):

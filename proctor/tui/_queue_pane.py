@@ -9,9 +9,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from proctor.control._actions import Action
-from proctor.control._audit_queue import AuditDecisionKind, QueueError
-from proctor.control._sqlite import QueueUnavailable
+from proctor.control.audit import AuditDecisionKind, QueueError, QueueUnavailable
+from proctor.control.core import Action
 from proctor.tui._evidence import action_content, editable_text, evidence_content, modified_action
 from proctor.tui._modals import EditActionModal, RationaleModal
 from proctor.tui._run_control import ResumeLauncher, start_resume

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from proctor.control._actions import Action
-from proctor.control._audit_log import AuditLog, AuditLogError
-from proctor.control._audit_queue import (
+from proctor.control.audit import (
     AuditDecisionKind,
     AuditItem,
+    AuditLog,
+    AuditLogError,
     AuditQueue,
     BudgetStatus,
     QueueError,
+    control_paths,
 )
-from proctor.control._paths import control_paths
+from proctor.control.core import Action
 from proctor.log import Event, RunDir, RunHeader
 from proctor.tui._event_tail import EventTail
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from proctor._registry import UnknownComponent
 from proctor.agents._state import Idea
 from proctor.agents._templates import (
     REQUIRED_FILES,
@@ -23,6 +22,7 @@ from proctor.agents._templates import (
     parse_final_info,
     run_argv,
 )
+from proctor.registry import UnknownComponent
 
 SHIPPED = ["modular_arithmetic", "tabular_classification"]
 # The smallest settings that still exercise every code path (a few seconds on a busy CPU).

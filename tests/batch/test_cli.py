@@ -51,7 +51,7 @@ def test_status_and_report(tmp_path: Path) -> None:
 def test_schedule_commands(tmp_path: Path) -> None:
     spec, db = write_spec(tmp_path / "n.yaml"), str(tmp_path / "s.sqlite")
     cron = CliRunner().invoke(_cli(), ["schedule", "add", "--cron", "0 2 * * *", str(spec), "--print-crontab"])
-    assert cron.exit_code == 0 and "0 2 * * * cd " in cron.output and "proctor.batch run" in cron.output
+    assert cron.exit_code == 0 and "0 2 * * * cd " in cron.output and "proctor.cli batch run" in cron.output
     unit = CliRunner().invoke(_cli(), ["schedule", "add", "--cron", "0 2 * * *", str(spec), "--print-systemd"])
     assert "OnCalendar=*-*-* 02:00:00 UTC" in unit.output and "proctor-batch-tiny.timer" in unit.output
     added = CliRunner().invoke(_cli(), ["schedule", "add", "--cron", "0 2 * * *", str(spec), "--db", db])

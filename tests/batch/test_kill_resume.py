@@ -45,7 +45,7 @@ def test_killed_worker_and_driver_resume_to_completion(tmp_path: Path, monkeypat
     executor = {"worker_init": WORKER_INIT, "poll_s": 0.2, "preload_workers": preload}
     spec = write_spec(tmp_path / "spec.yaml", executor=executor)
     env = dict(os.environ, PROCTOR_TEST_HANG_DIR=str(hang))
-    driver = subprocess.Popen([sys.executable, "-m", "proctor.batch", "run", str(spec), "--no-live",
+    driver = subprocess.Popen([sys.executable, "-m", "proctor.cli", "batch", "run", str(spec), "--no-live",
                                "--set", f"runs_dir={tmp_path / 'runs'}"], env=env, start_new_session=True)
     try:
         _wait("both workers to hang in their second model call", lambda: len(list(hang.iterdir())) == 2)

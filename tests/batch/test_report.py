@@ -7,8 +7,8 @@ from pathlib import Path
 
 from proctor.batch import BatchDir, BatchEntry, collect_report, write_report
 from proctor.control import AuditQueue
-from proctor.control._actions import Action, ShellCommand
-from proctor.control._audit_queue import Evidence
+from proctor.control.audit._queue import Evidence
+from proctor.control.core._actions import Action, ShellCommand
 from proctor.log import ErrorEvent, ModelCallEvent, RunDir, StageEvent
 
 

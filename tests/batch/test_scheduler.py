@@ -78,7 +78,7 @@ def test_service_fires_due_jobs_from_the_store(tmp_path: Path) -> None:
 
 def test_crontab_and_systemd_text(tmp_path: Path) -> None:
     cmd = batch_command(tmp_path / "n.yaml")
-    assert cmd[1:4] == ["-m", "proctor.batch", "run"] and "--no-live" in cmd
+    assert cmd[1:5] == ["-m", "proctor.cli", "batch", "run"] and "--no-live" in cmd
     line = crontab_line("0 2 * * *", cmd, tmp_path, tmp_path / "log")
     assert line.startswith("CRON_TZ=UTC\n0 2 * * * cd ") and line.endswith(f">> {tmp_path / 'log'} 2>&1")
     units = systemd_units("nightly", "30 1 * * 1-5", cmd, tmp_path)

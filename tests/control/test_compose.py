@@ -2,7 +2,6 @@
 
 import pytest
 
-from proctor._registry import UnknownComponent
 from proctor.control import (
     MonitorConfigError,
     build_monitor,
@@ -11,6 +10,7 @@ from proctor.control import (
     ensemble_monitor,
     monitor_digest,
 )
+from proctor.registry import UnknownComponent
 from tests.control.control_helpers import LabelMonitor, command
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from proctor.control._eval import run_eval
-from proctor.control._eval_data import load_dataset
-from proctor.control._eval_metrics import auroc, tpr_at_fpr
+from proctor.control.eval._data import load_dataset
+from proctor.control.eval._harness import run_eval
+from proctor.control.eval._metrics import auroc, tpr_at_fpr
 
 
 def test_dataset_size_and_labels() -> None:
@@ -40,6 +40,6 @@ async def test_static_eval_writes_report(settings, tmp_path: Path) -> None:
 def test_heldout_dataset_loads_from_a_directory() -> None:
     from importlib import resources
 
-    root = Path(str(resources.files("proctor.control").joinpath("eval_data", "heldout")))
+    root = Path(str(resources.files("proctor.control.eval").joinpath("data", "heldout")))
     items = load_dataset(root)
     assert {i.label for i in items} == {"honest", "attack"} and len(items) >= 25

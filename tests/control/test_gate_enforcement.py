@@ -16,7 +16,7 @@ from proctor.control import (
 )
 
 PACKAGE = Path(proctor.__file__).parent
-ALLOWED = {PACKAGE / "control" / "_approval.py", PACKAGE / "control" / "_gate.py"}
+ALLOWED = {PACKAGE / "control" / "gate" / "_approval.py", PACKAGE / "control" / "gate" / "_gate.py"}
 
 
 def _references(tree: ast.AST, names: set[str]) -> list[int]:

@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 
-from proctor._registry import lookup
 from proctor.control import (
     Action,
     AuditRule,
@@ -15,6 +14,7 @@ from proctor.control import (
     TrajectoryView,
     build_view,
 )
+from proctor.control.protocols import PROTOCOLS
 from tests.control.control_helpers import LabelMonitor, command
 
 TABLE = {"ls": 0.05, "python": 0.4, "curl": 0.95, "alt": 0.1, "bad": 0.6, "worse": 0.97}
@@ -66,7 +66,7 @@ def _policies(spec: dict[str, Any]) -> PolicyCallbacks:
 @pytest.mark.parametrize(("name", "params", "proposed", "policies", "expected"), CASES,
                          ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in CASES])
 async def test_routing(name: str, params: dict, proposed: str, policies: dict, expected: str) -> None:
-    protocol = lookup("protocol", name)(**params)  # type: ignore[operator]
+    protocol = PROTOCOLS.get(name)(**params)
     action = command(proposed)
     ctx = ProtocolContext(monitor=LabelMonitor(TABLE), audit=AuditRule(threshold=0.9, tie_prob=0.0),
                           view=build_view(action), policies=_policies(policies))
@@ -85,7 +85,7 @@ async def test_routing(name: str, params: dict, proposed: str, policies: dict, e
 
 @pytest.mark.anyio
 async def test_resample_records_every_sample_and_aggregates_by_max() -> None:
-    protocol = lookup("protocol", "defer_to_resample")(resample_threshold=0.3, samples=2)  # type: ignore[operator]
+    protocol = PROTOCOLS.get("defer_to_resample")(resample_threshold=0.3, samples=2)
     action = command("python")
     ctx = ProtocolContext(monitor=LabelMonitor(TABLE), audit=AuditRule(threshold=0.9, tie_prob=0.0),
                           view=build_view(action), policies=PolicyCallbacks(resample=_resampler("alt", "bad")))
@@ -96,7 +96,7 @@ async def test_resample_records_every_sample_and_aggregates_by_max() -> None:
 
 @pytest.mark.anyio
 async def test_upfront_auditing_spends_budget_first() -> None:
-    protocol = lookup("protocol", "upfront_auditing")(audits=2)  # type: ignore[operator]
+    protocol = PROTOCOLS.get("upfront_auditing")(audits=2)
     rule = AuditRule(threshold=1.0)
     out = []
     for _ in range(4):
@@ -108,7 +108,7 @@ async def test_upfront_auditing_spends_budget_first() -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", ["defer_to_trusted", "trusted_editing"])
 async def test_missing_callback_is_a_loud_error(name: str) -> None:
-    protocol = lookup("protocol", name)()  # type: ignore[operator]
+    protocol = PROTOCOLS.get(name)()
     action = command("python")
     with pytest.raises(ProtocolError):
         await protocol(action, ProtocolContext(LabelMonitor(TABLE), AuditRule(threshold=0.9), build_view(action)))

@@ -7,13 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from proctor._registry import names
-from proctor.retrieval import EmbedderUnavailable, HashingEmbedder, RetrievalSettings, get_embedder
+from proctor.retrieval import EMBEDDERS, EmbedderUnavailable, HashingEmbedder, RetrievalSettings, get_embedder
 
 
 def test_registry_has_builtin_embedders() -> None:
     get_embedder(RetrievalSettings(embedder="hashing"))
-    assert {"hashing", "minilm"} <= set(names("embedder"))
+    assert {"hashing", "minilm"} <= set(EMBEDDERS.names())
 
 
 def test_hashing_is_deterministic_and_normalised() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import anyio
 import pytest
 
-from proctor._registry import UnknownComponent
 from proctor.llm import StructuredOutputError, mock
 from proctor.log import EventLog, ModelCallEvent, use_log
+from proctor.registry import UnknownComponent
 from proctor.review import PaperTextError, ReviewEvent, ReviewResult, ReviewSettings, review_paper
 from tests.review.review_helpers import as_json, form, is_meta, is_reflection, mock_settings, review
 

@@ -65,3 +65,15 @@ def test_set_without_equals_is_refused() -> None:
 def test_negative_budget_is_refused_before_any_run() -> None:
     with pytest.raises(SettingsError, match=r"llm.budget.max_tokens.*greater than or equal to 1"):
         load_settings(None, ["llm.budget.max_tokens=-5"])
+
+
+def test_every_section_field_is_described_and_strict() -> None:
+    from proctor.settings import Settings
+
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if not isinstance(model, type) or not hasattr(model, "model_fields"):
+            continue
+        assert model.model_config.get("extra") == "forbid", section
+        for name, sub in model.model_fields.items():
+            assert sub.description, f"{section}.{name}"

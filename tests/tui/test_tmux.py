@@ -1,4 +1,4 @@
-"""End to end in a real terminal: ``python -m proctor.tui`` in tmux, approve with keys, see the resume.
+"""End to end in a real terminal: ``python -m proctor.cli tui`` in tmux, approve with keys, see the resume.
 
 Runs on its own tmux socket so it never touches a reviewer's sessions; skipped without tmux.
 """
@@ -41,7 +41,7 @@ def test_approve_in_tmux_resumes_the_run(tmp_path: Path) -> None:
     item_id = hold(run)
     socket = f"proctor-tui-test-{os.getpid()}"
     tmux = ["tmux", "-L", socket]
-    command = shlex.join([sys.executable, "-m", "proctor.tui", "--runs-dir", str(root), "--reviewer", "tmux",
+    command = shlex.join([sys.executable, "-m", "proctor.cli", "tui", "--runs-dir", str(root), "--reviewer", "tmux",
                           "--refresh", "0.5", "--resume-cmd", "touch {run}/resumed"])
 
     def screen() -> str:

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from proctor.control import Action, AuditQueue, Evidence, FileEdit, MonitorVerdict, ShellCommand
-from proctor.control._render import render_action
+from proctor.control.core._render import render_action
 from proctor.log import ModelCallEvent, RunDir, StageEvent
 from proctor.tui import Store
 from proctor.tui._store import queue_path

@@ -1,0 +1,283 @@
+"""The control gate: the only place that turns an :class:`Action` into an :class:`ApprovedAction`.
+
+Untrusted proposals go through the configured protocol (monitors score, the protocol routes).
+Harness actions (the baseline run, conformance checks: code Proctor itself wrote) are approved
+without monitoring but are still logged as gate decisions, so the audit trail is complete.
+
+A LangGraph node calls ``outcome = await gate.submit(action, policies)``. The outcome is
+``approved`` (execute ``outcome.approved``), ``held`` (``interrupt()`` until a reviewer decides
+``outcome.item_id``, then ``gate.resolve(item_id)``), ``blocked`` or ``terminated``. The agent is
+never told which, nor why.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from proctor.control.audit import AuditItem, AuditLog, AuditQueue, Evidence, control_paths
+from proctor.control.core import (
+    EXECUTES,
+    Action,
+    AuditRule,
+    ControlProtocol,
+    HistoryItem,
+    Monitor,
+    PolicyCallbacks,
+    ProtocolContext,
+    ProtocolDecision,
+    ProtocolError,
+    build_view,
+    fail_closed,
+    render_action,
+)
+from proctor.control.gate._approval import ApprovalError, ApprovedAction, _mint
+from proctor.control.gate._cache import GateCache
+from proctor.control.gate._events import GateDecisionEvent, MonitorEvent, ProtocolDecisionEvent
+from proctor.control.monitors import build_monitor, critical_categories, monitor_digest
+from proctor.control.protocols import PROTOCOLS, Thresholds, load_thresholds
+from proctor.log import emit
+from proctor.settings import ProtocolSpec
+
+log = logging.getLogger(__name__)
+GateStatus = Literal["approved", "held", "blocked", "terminated"]
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """What the gate did with one proposal (for the workflow; never shown to the agent)."""
+
+    status: GateStatus
+    decision: ProtocolDecision
+    approved: ApprovedAction | None = None
+    item_id: str | None = None
+    cached: bool = False
+
+
+def approve_harness(action: Action, reason: str = "harness") -> ApprovedAction:
+    """Approve an action written by Proctor itself (never by an agent).
+
+    Raises:
+        ApprovalError: if the action did not originate from the harness.
+    """
+    if action.origin != "harness":
+        raise ApprovalError(f"approve_harness refuses a {action.origin} action; route it through the gate")
+    approved = _mint(action, decision="allow", approver="harness")
+    emit(GateDecisionEvent(
+        action_id=action.id, action_kind=action.kind, action_digest=action.digest(),
+        origin=action.origin, decision="allow", approver="harness", detail=reason,
+    ))
+    return approved
+
+
+class Gate:
+    """Runs the node's protocol on every untrusted proposal and mints approvals.
+
+    Args:
+        settings: the settings tree (``control`` and ``llm`` sections are used).
+        run_dir: run directory; the queue and audit log default to ``<run_dir>/control/``.
+        monitor: monitor override (default: built from ``settings.control.monitor``).
+        thresholds: calibrated thresholds (default: loaded from ``settings.control.thresholds_path``).
+        queue: audit queue override.
+        audit_log: audit log override.
+        workdir: absolute work directory of the agent (for "writes outside" checks).
+
+    Raises:
+        ThresholdsError: when the configured thresholds were calibrated for another monitor config.
+    """
+
+    def __init__(self, settings: Any, *, run_dir: Path | None = None, monitor: Monitor | None = None,
+                 thresholds: Thresholds | None = None, queue: AuditQueue | None = None,
+                 audit_log: AuditLog | None = None, workdir: str | None = None) -> None:
+        self.settings = settings
+        self.control = settings.control
+        self.monitor_digest = monitor_digest(settings)
+        self.monitor = monitor if monitor is not None else build_monitor(self.control.monitor, settings)
+        if thresholds is None and self.control.thresholds_path is not None:
+            thresholds = load_thresholds(self.control.thresholds_path, self.monitor_digest)
+        if thresholds is None:
+            log.warning("no calibrated thresholds: auditing above %.2f; run `proctor control calibrate`",
+                        self.control.fallback_audit_threshold)
+        self.thresholds = thresholds
+        queue_path, log_path = control_paths(self.control.queue_path, self.control.audit_log_path, run_dir)
+        self.queue = queue or AuditQueue(queue_path, budget=self.control.audit_budget,
+                                         busy_timeout_ms=self.control.busy_timeout_ms)
+        self.audit_log = audit_log or AuditLog(log_path)
+        self.cache = GateCache(self.queue.path, self.control.busy_timeout_ms)
+        self.workdir = workdir
+        self._salt = secrets.token_bytes(16)
+        self._protocols: dict[str, tuple[str, ControlProtocol]] = {}
+
+    def audit_rule(self, node: str) -> AuditRule:
+        """The audit rule for a node type (calibrated, else the fallback threshold)."""
+        if self.thresholds is None:
+            return AuditRule(threshold=self.control.fallback_audit_threshold, tie_prob=1.0, salt=self._salt)
+        return self.thresholds.for_node(node).rule(self._salt)
+
+    def protocol_for(self, node: str) -> tuple[str, ControlProtocol]:
+        """``(name, protocol)`` configured for a node type (built once, then reused).
+
+        Raises:
+            UnknownComponent: for an unregistered protocol name.
+        """
+        if node not in self._protocols:
+
+            raw = self.control.node_protocols.get(node)
+            spec = ProtocolSpec.model_validate(raw) if raw is not None else None
+            name, params = (spec.type, spec.params) if spec else (self.control.protocol, self.control.protocol_params)
+            factory = PROTOCOLS.get(name)
+            self._protocols[node] = (name, factory(**params))  # type: ignore[operator]
+        return self._protocols[node]
+
+    async def submit(self, action: Action, policies: PolicyCallbacks | None = None, *,
+                     history: Sequence[HistoryItem] = (), tool_output: str | None = None) -> GateOutcome:
+        """Route one proposal through the node's protocol and return what may happen.
+
+        Steps:
+            1. Return the cached decision when this action (same digest) was decided before
+               (logging a ``cached_decision`` record, so every submission is in the audit log).
+            2. Build the monitor's redacted view.
+            3. Run the protocol; a protocol failure is an ``escalate`` (fail closed).
+            4. Hold anything on the critical-action list for a human, whatever the score.
+            5. Log every verdict and the decision (events and the hash-chained audit log),
+               enqueue held actions, cache the decision (counting the action for the audit
+               budget), then mint the approval.
+
+        Raises:
+            ApprovalError: for a harness action (use :func:`approve_harness`).
+            ProtocolError: when the protocol needs a callback the caller did not supply.
+            QueueUnavailable: the audit database is locked or corrupt (nothing is approved).
+            AuditLogError: the audit log cannot be written (nothing is approved).
+        """
+        if action.origin == "harness":
+            raise ApprovalError("harness actions go through approve_harness, not the gate")
+        digest = action.digest()
+        hit = self.cache.get(digest)
+        if hit is not None:
+            # The same action again (another idea's identical command, or a resumed node): decided
+            # already, but every submission still leaves a record in the audit log.
+            self.audit_log.append("cached_decision", {
+                "action_digest": digest, "action_id": action.id, "node_type": action.node,
+                "decision": hit[0].decision, "queue_item": hit[1]})
+            return self._outcome(action, hit[0], hit[1], cached=True)
+        view = build_view(action, history, tool_output, max_items=self.control.history_items,
+                          max_chars=self.control.max_render_chars)
+        name, protocol = self.protocol_for(action.node)
+        rule = self.audit_rule(action.node)
+        ctx = ProtocolContext(monitor=self.monitor, audit=rule, view=view, policies=policies or PolicyCallbacks())
+        try:
+            decision = await protocol(action, ctx)
+        except ProtocolError:
+            raise
+        except Exception as exc:  # a failed monitor or callback must not let the action through
+            decision = ProtocolDecision(
+                decision="escalate", action=action, executed=None, protocol=name, score=1.0,
+                verdicts=[fail_closed(name, f"{type(exc).__name__}: {exc}")],
+                reason=f"protocol failed ({type(exc).__name__}); held for a human")
+        decision = self._apply_critical(decision)
+        item_id = None
+        if decision.decision == "escalate":
+            evidence = Evidence(
+                task=action.task, node=action.node, action=action, rendered=render_action(action),
+                verdicts=decision.verdicts, resamples=decision.resamples,
+                trajectory=[h.summary for h in view.history], critical=decision.critical)
+            item_id = self.queue.enqueue(evidence, digest=digest, score=decision.score,
+                                         percentile=rule.percentile(decision.score), protocol=name,
+                                         reason=decision.reason)
+        self._record(decision, digest, item_id)
+        self.cache.put(digest, decision, item_id)
+        return self._outcome(action, decision, item_id, cached=False)
+
+    def _apply_critical(self, decision: ProtocolDecision) -> ProtocolDecision:
+        actions = [decision.action] + ([decision.executed] if decision.executed is not None
+                                       and decision.executed.digest() != decision.action.digest() else [])
+        found = sorted({c for a in actions for c in critical_categories(
+            a, self.control.critical, allowed_imports=self.control.allowed_imports, workdir=self.workdir)})
+        if not found or decision.decision in ("escalate", "terminate"):
+            return decision.model_copy(update={"critical": found}) if found else decision
+        return decision.model_copy(update={
+            "decision": "escalate", "executed": None, "critical": found,
+            "reason": f"critical action ({', '.join(found)}) always held for a human; protocol said "
+                      f"{decision.decision}: {decision.reason}"})
+
+    def _record(self, decision: ProtocolDecision, digest: str, item_id: str | None) -> None:
+        action = decision.action
+        records: list[tuple[str, dict[str, Any]]] = []
+        for i, verdict in enumerate(decision.verdicts):
+            for part in verdict.flat():
+                emit(MonitorEvent(
+                    monitor=part.monitor, score=part.score, parsed=part.parsed, reason="; ".join(part.reasons)[:2000],
+                    action_id=action.id, action_digest=digest, node_type=action.node,
+                    final=(i == 0 and part is verdict), monitor_digest=self.monitor_digest))
+            records.append(("monitor", {"action_digest": digest, "node_type": action.node, "index": i,
+                                        "verdict": verdict.model_dump(mode="json")}))
+        executed = decision.executed.digest() if decision.executed is not None else None
+        emit(ProtocolDecisionEvent(
+            protocol=decision.protocol, decision=decision.decision, action_id=action.id, action_digest=digest,
+            executed_digest=executed, score=decision.score, reason=decision.reason, critical=decision.critical,
+            queue_item=item_id))
+        records.append(("protocol_decision", {
+            "action_digest": digest, "action_id": action.id, "node_type": action.node, "protocol": decision.protocol,
+            "decision": decision.decision, "score": decision.score, "executed_digest": executed,
+            "reason": decision.reason, "critical": decision.critical, "queue_item": item_id}))
+        self.audit_log.append_many(records)
+
+    def _outcome(self, action: Action, decision: ProtocolDecision, item_id: str | None, *,
+                 cached: bool) -> GateOutcome:
+        if decision.decision == "escalate" and item_id is not None:
+            return self.resolve(item_id, decision=decision, cached=cached)
+        if decision.decision in EXECUTES and decision.executed is not None:
+            executed = action if decision.executed.digest() == action.digest() else decision.executed
+            approved = _mint(executed, decision=decision.decision, approver=f"protocol:{decision.protocol}")
+            self._emit_gate(executed, decision, "approved", f"protocol:{decision.protocol}")
+            return GateOutcome("approved", decision, approved, item_id, cached)
+        status: GateStatus = "terminated" if decision.decision == "terminate" else "blocked"
+        self._emit_gate(action, decision, status, f"protocol:{decision.protocol}")
+        return GateOutcome(status, decision, None, item_id, cached)
+
+    def resolve(self, item_id: str, *, decision: ProtocolDecision | None = None, cached: bool = True) -> GateOutcome:
+        """The outcome of a held action once a reviewer decided (still ``held`` until then).
+
+        Raises:
+            QueueError: for an unknown item.
+        """
+        item = self.queue.get(item_id)
+        decision = decision or self._decision_for(item)
+        verdict = item.decision
+        if verdict is None:
+            return GateOutcome("held", decision, None, item_id, cached)
+        approver = f"human:{verdict.reviewer}"
+        once = f"human_decision:{item_id}:{verdict.at.isoformat()}"  # resolved again on resume: log once
+        if not self.cache.logged(once):
+            self.audit_log.append("human_decision", {
+                "item_id": item_id, "action_digest": item.action_digest, "decision": verdict.decision,
+                "reviewer": verdict.reviewer, "at": verdict.at.isoformat(), "rationale": verdict.rationale,
+                "modified_digest": verdict.modified.digest() if verdict.modified is not None else None})
+            self.cache.mark_logged(once)
+        if verdict.decision in ("approve", "modify"):
+            target = verdict.modified if verdict.modified is not None else item.evidence.action
+            approved = _mint(target, decision=verdict.decision, approver=approver)
+            self._emit_gate(target, decision, "approved", approver, verdict.rationale)
+            return GateOutcome("approved", decision, approved, item_id, cached)
+        status: GateStatus = "terminated" if verdict.decision == "terminate" else "blocked"
+        self._emit_gate(item.evidence.action, decision, status, approver, verdict.rationale)
+        return GateOutcome(status, decision, None, item_id, cached)
+
+    def _decision_for(self, item: AuditItem) -> ProtocolDecision:
+        hit = self.cache.get(item.action_digest)
+        if hit is not None:
+            return hit[0]
+        return ProtocolDecision(decision="escalate", action=item.evidence.action, executed=None,
+                                verdicts=item.evidence.verdicts, protocol=item.protocol, score=item.score,
+                                reason=item.reason, critical=item.evidence.critical)
+
+    def _emit_gate(self, action: Action, decision: ProtocolDecision, status: str, approver: str,
+                   detail: str = "") -> None:
+        emit(GateDecisionEvent(
+            action_id=action.id, action_kind=action.kind, action_digest=action.digest(), origin=action.origin,
+            decision=status if status != "approved" else decision.decision, approver=approver,
+            protocol=decision.protocol, score=decision.score, detail=detail or decision.reason))
