@@ -43,6 +43,7 @@ run: sandbox-ready index-ready tex-ready
 lint: $(STAMP)
 	$(BIN)/ruff check proctor tests bench
 	$(BIN)/mypy proctor
+	$(BIN)/lint-imports  # the import contracts in pyproject.toml
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
