@@ -79,8 +79,9 @@ def _worker_startup(repeat: int = 2) -> float:
 
 
 def _scheduler_overhead(tmp: Path) -> dict[str, Any]:
-    from proctor.batch import add_schedule, list_schedules, serve, state_dir
+    from proctor.batch import add_schedule, list_schedules, serve
     from proctor.batch._scheduler import open_store
+    from proctor.paths import state_dir
 
     os.environ["PROCTOR_STATE_DIR"] = str(tmp / "state")
     spec, db = tmp / "broken.yaml", tmp / "schedule.sqlite"

@@ -1,10 +1,13 @@
 """The research workflow: a LangGraph graph of stages, checkpointed in each run's directory.
 
-``_graph`` and ``_idea_graph`` build the graph, ``_state`` holds its state, one module per stage
-(``_ideation``, ``_novelty``, ``_experiments``, ``_writeup``, ``_review_stage``), ``_templates`` the
-template format, ``_runner`` starts and resumes runs.
+``_graph`` and ``_idea_graph`` build the graph and ``_state`` holds its state; one module per stage:
+``_ideation``, ``_novelty``, ``_experiments`` (the run loop; ``_change`` chooses the form a change
+takes, ``_proposers`` asks the model for it, ``_code_edits`` applies code edits), ``_writeup`` and
+``_review_stage``. The template format is the ``template`` sub-package; ``_runner`` starts and resumes
+runs on the checkpointer ``_checkpointers`` opens.
 """
 
+from proctor.agents._change import experiment_mode
 from proctor.agents._checkpointers import (
     checkpointer_url,
     open_checkpointer,
@@ -12,12 +15,11 @@ from proctor.agents._checkpointers import (
     thread_id_for,
 )
 from proctor.agents._context import RunContext
-from proctor.agents._experiments import experiment_mode
 from proctor.agents._gating import RunTerminated
 from proctor.agents._graph import ResearchState, build_graph
 from proctor.agents._runner import execute, resume_run, settings_for_resume, start_run
 from proctor.agents._state import Idea
-from proctor.agents._templates import (
+from proctor.agents.template import (
     TEMPLATES,
     FinalInfo,
     Knob,

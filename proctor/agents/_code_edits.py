@@ -9,13 +9,12 @@ every edit then names a real, unique line, and only the replacement is free text
 
 :func:`apply_edits` applies edits in order to the original source and refuses, with the reason, a
 snippet that is missing or ambiguous; the result must still compile. The edit reaches the sandbox
-only as a gated ``file_edit`` action whose diff (:func:`unified_diff`) the monitors read.
+only as a gated ``file_edit`` action whose diff (:func:`proctor.diffs.unified_diff`) the monitors read.
 """
 
 from __future__ import annotations
 
 import ast
-import difflib
 import io
 import math
 import re
@@ -166,13 +165,6 @@ def apply_edits(source: str, edits: list[tuple[str, str]]) -> str:
         raise EditError(f"the edited experiment.py does not compile: {exc.msg} at line {exc.lineno}: "
                         f"{(exc.text or '').strip()[:120]!r}") from exc
     return out
-
-
-def unified_diff(old: str, new: str, path: str) -> str:
-    """A unified diff of ``path`` from ``old`` to ``new`` (with hunk line numbers for the monitors)."""
-    old, new = (t if t.endswith("\n") else t + "\n" for t in (old, new))
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
 
 
 class Constant(BaseModel):

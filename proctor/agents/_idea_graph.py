@@ -78,12 +78,12 @@ def build_idea_graph(ctx: RunContext) -> Any:
         return await run_experiments(ctx, state["idea"], ctx.settings.workflow.template)
 
     async def writeup(state: IdeaState) -> dict[str, Any]:
-        from proctor.agents._paper_stage import write_idea_paper
+        from proctor.agents._writeup import write_idea_paper
 
         return await write_idea_paper(ctx, state["idea"], state.get("experiment", {}), state.get("novelty", {}))
 
     async def review(state: IdeaState) -> dict[str, Any]:
-        from proctor.agents._paper_stage import review_idea_paper
+        from proctor.agents._review_stage import review_idea_paper
 
         paper = state.get("paper", {})
         if ctx.settings.workflow.approve_paper and paper.get("status") == "ok":

@@ -47,7 +47,7 @@ def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], t
 async def propose_idea(state: dict[str, Any], settings: Settings,
                        archive: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Ask the untrusted model for one more idea (schema-valid) and append it to the state."""
-    from proctor.agents._templates import load_template
+    from proctor.agents.template import load_template
 
     model = get_model("untrusted", settings)
     n = len(state.get("ideas", []))

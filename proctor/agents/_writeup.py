@@ -1,35 +1,33 @@
-"""Write-up: the model writes prose; code writes every number, table, figure and citation.
+"""The write-up stage of one idea: the model writes prose; code writes every number, table, figure, citation.
 
-1. The untrusted model drafts the prose (structured :class:`PaperProse`) from the idea and the
-   results table, with no way to place numbers in tables.
-2. The results table, figures and references are rendered from the results files and the
-   literature hits by templates (Markdown, HTML, LaTeX; BibTeX for citations).
-3. The claim check flags any number in the prose that no result supports; the flags are written
-   into the paper and into ``claims.json``.
-4. A PDF is built when a TeX engine is present (``pdflatex -no-shell-escape``).
+From the idea's experiment and novelty records, the untrusted model drafts the prose (structured
+:class:`PaperProse`) from the idea and the results table, with no way to place numbers in tables.
+Figures are copied out of the work directory through :class:`~proctor.sandboxes.WorkDir`. Rendering it (Markdown, HTML, LaTeX with
+BibTeX, a PDF when a TeX engine is present) and the claim check that flags numbers no result
+supports are :mod:`proctor.paper`'s job (:func:`proctor.paper.write_paper`).
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
-from pydantic import BaseModel, Field
-
-from proctor.agents._claims import UnsupportedClaim, check_claims
-from proctor.agents._results import ResultsTable
+from proctor.agents._context import RunContext
 from proctor.agents._text import clipped
+from proctor.diffs import added_lines
 from proctor.llm import get_model
+from proctor.log import ErrorEvent, emit
+from proctor.paper import Prose, Reference, ResultsTable, aggregate, numbers_in, reference_key, write_paper
 from proctor.prompts import render
+from proctor.sandboxes import SandboxError, WorkDir
 from proctor.settings import Settings  # noqa: TC001
 
 
-class PaperProse(BaseModel):
+class PaperProse(Prose):
     """What the model writes."""
+
+    # The docstring is the schema's description, sent to the model: keep it short and unchanged.
+    # Each section is a :class:`proctor.paper.Prose` field cut to a length.
 
     title: clipped(150)  # type: ignore[valid-type]
     abstract: clipped(1200)  # type: ignore[valid-type]
@@ -37,53 +35,6 @@ class PaperProse(BaseModel):
     method: clipped(2000)  # type: ignore[valid-type]
     results_discussion: clipped(2000)  # type: ignore[valid-type]
     conclusion: clipped(1000)  # type: ignore[valid-type]
-
-
-class Reference(BaseModel):
-    """A cited paper from the literature index."""
-
-    key: str
-    title: str
-    authors: str = "Anonymous"
-    year: int | str = "n.d."
-    venue: str = ""
-    url: str = ""
-
-
-class Paper(BaseModel):
-    """Paths of the written paper and its claim check."""
-
-    markdown: str
-    html: str
-    tex: str
-    bib: str
-    pdf: str | None = None
-    unsupported: list[UnsupportedClaim] = Field(default_factory=list)
-
-
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def tex_escape(text: str) -> str:
-    """Escape text for LaTeX so model prose can never inject macros."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
-
-
-def bibtex(refs: list[Reference]) -> str:
-    """BibTeX entries for ``refs``."""
-    entries = []
-    for r in refs:
-        fields = {"title": r.title, "author": r.authors, "year": str(r.year), "booktitle": r.venue, "url": r.url}
-        body = ",\n".join(f"  {k} = {{{tex_escape(v)}}}" for k, v in fields.items() if v)
-        entries.append(f"@inproceedings{{{r.key},\n{body}\n}}")
-    return "\n\n".join(entries) + "\n"
-
-
-def reference_key(title: str, year: int | str) -> str:
-    """A BibTeX key from the first title word and the year."""
-    word = re.sub(r"[^a-z0-9]", "", (title.split() or ["paper"])[0].lower()) or "paper"
-    return f"{word}{year}"
 
 
 async def draft_prose(idea: dict[str, Any], table: ResultsTable, related: list[str], settings: Settings) -> PaperProse:
@@ -94,66 +45,55 @@ async def draft_prose(idea: dict[str, Any], table: ResultsTable, related: list[s
                                   seed=settings.workflow.seed)
 
 
-def write_paper(
-    out_dir: Path,
-    *,
-    prose: PaperProse,
-    table: ResultsTable,
-    figures: list[dict[str, str]],
-    references: list[Reference],
-    run_id: str,
-    support: list[float],
-    change: str = "",
-) -> Paper:
-    """Render the paper in every format into ``out_dir`` and run the claim check.
-
-    ``change`` is the tested change as the experiment recorded it (a unified diff of ``experiment.py``,
-    or of the knob configuration against the template's defaults), printed verbatim in the Method
-    section so a reader sees what ran.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    sections = {k: v for k, v in prose.model_dump().items() if k != "title"}
-    unsupported = check_claims(sections, [*table.numbers(), *support])
-    fence = "~~~~" if "```" in change else "```"
-    md = render("paper/paper.md.j2", prose=prose, table=table.to_markdown(), figures=figures,
-                references=references, run_id=run_id, unsupported=unsupported, change=change, fence=fence)
-    (out_dir / "paper.md").write_text(md)
-    html_body = MarkdownIt("commonmark").enable("table").render(md)
-    (out_dir / "paper.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>"
-        f"{prose.title}</title></head><body>{html_body}</body></html>\n")
-    header, rows = ["condition / dataset / metric", "value"], []
-    for cond in table.conditions:
-        for ds, metrics in table.rows.get(cond, {}).items():
-            for metric, cell in sorted(metrics.items()):
-                rows.append([tex_escape(f"{cond} / {ds} / {metric}"), tex_escape(cell.fmt())])
-    safe = PaperProse.model_construct(None, **{k: tex_escape(v) for k, v in prose.model_dump().items()})
-    tex = render("paper/paper.tex.j2", prose=safe, table_rows=rows, table_header=header,
-                 figures=[{"path": f["path"], "caption": tex_escape(f["caption"])} for f in figures],
-                 cite_keys=[r.key for r in references],
-                 change=change.replace("\\end{verbatim}", "\\end {verbatim}"))
-    (out_dir / "paper.tex").write_text(tex)
-    (out_dir / "references.bib").write_text(bibtex(references))
-    (out_dir / "claims.json").write_text(
-        "[" + ",".join(c.model_dump_json() for c in unsupported) + "]\n")
-    pdf = build_pdf(out_dir)
-    return Paper(markdown=str(out_dir / "paper.md"), html=str(out_dir / "paper.html"),
-                 tex=str(out_dir / "paper.tex"), bib=str(out_dir / "references.bib"),
-                 pdf=str(pdf) if pdf else None, unsupported=unsupported)
+def _references(novelty: dict[str, Any], limit: int = 8) -> list[Reference]:
+    refs: dict[str, Reference] = {}
+    for hit in [*novelty.get("cited", []), *novelty.get("evidence", [])]:
+        p = hit.get("passage", {})
+        if not p.get("paper_id") or p["paper_id"] in refs:
+            continue
+        year = p.get("year") or "n.d."
+        refs[p["paper_id"]] = Reference(key=reference_key(p.get("title", "paper"), year) + f"_{len(refs)}",
+                                        title=p.get("title") or p["paper_id"], year=year,
+                                        venue=p.get("venue", ""), authors=p.get("authors", "") or "Anonymous")
+    return list(refs.values())[:limit]
 
 
-def build_pdf(out_dir: Path) -> Path | None:
-    """``paper.pdf`` via pdflatex (+bibtex) when installed; ``None`` otherwise or on failure."""
-    engine = shutil.which("pdflatex")
-    if engine is None:
-        return None
-    cmd = [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"]
-    try:
-        for step in (cmd, ["bibtex", "paper"], cmd, cmd):
-            if step[0] == "bibtex" and (shutil.which("bibtex") is None or not (out_dir / "references.bib").stat().st_size):
-                continue
-            subprocess.run(step, cwd=out_dir, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    pdf = out_dir / "paper.pdf"
-    return pdf if pdf.exists() else None
+async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: dict[str, Any],
+                           novelty: dict[str, Any]) -> dict[str, Any]:
+    """Write the idea's paper (Markdown, HTML, LaTeX, PDF when TeX exists) into ``papers/<idea>/``."""
+    if experiment.get("status") != "ok":
+        return {"status": "skipped", "reason": "no successful experiment to write about"}
+    runs = experiment["runs"]
+    conditions: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
+    for run_name, rec in sorted(runs.items()):
+        conditions.setdefault(rec["condition"], {"runs": []})["runs"].append((run_name, rec["final_info"]))
+    table = aggregate(conditions)
+    out = ctx.run.artifact_path(f"papers/{idea['Name']}")
+    figures = []
+    for rel in experiment.get("figures", []):
+        name = Path(rel).name
+        work = WorkDir(ctx.run.path / (experiment.get("workdir") or Path(rel).parent))
+        try:  # through the trust boundary: a regular file only, bytes copied, mode bits dropped
+            work.copy_file(name, out, name)
+        except (OSError, SandboxError) as exc:
+            emit(ErrorEvent(where="write_paper", message=f"figure skipped: {exc}", recoverable=True))
+            continue
+        figures.append({"path": name, "caption": Path(name).stem.replace("_", " ")})
+    refs = _references(novelty)
+    prose = await draft_prose(idea, table, [f"{r.title} ({r.year})" for r in refs], ctx.settings)
+    # A small model may echo the instructions or leave sections blank: say so rather than hide it.
+    if not prose.title or prose.title.lower().startswith(("write the", "answer")):
+        prose.title = idea["Title"]
+    for field in ("abstract", "introduction", "method", "results_discussion", "conclusion"):
+        if not getattr(prose, field):
+            setattr(prose, field, "[The model wrote no text for this section.]")  # plain in MD and TeX
+    support = [float(v) for rec in runs.values() for v in (rec.get("config") or {}).values()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    change = experiment.get("change") or ""
+    if experiment.get("mode") in ("code", "constants"):  # numbers the edit wrote into the code count
+        support += numbers_in("\n".join(line.text for line in added_lines(change)))
+    paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,
+                        run_id=ctx.run.path.name, support=support, change=change)
+    return {"status": "ok", "markdown": str(Path(paper.markdown).relative_to(ctx.run.path)),
+            "pdf": paper.pdf, "unsupported_claims": [c.model_dump() for c in paper.unsupported],
+            "title": prose.title}

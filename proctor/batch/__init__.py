@@ -22,7 +22,6 @@ from proctor.batch._cron import (
 from proctor.batch._driver import drive_batch, unfinished_runs
 from proctor.batch._executor import Executor, JobResult, LocalExecutor, executor_for
 from proctor.batch._live import batch_state, batch_table
-from proctor.batch._lock import AlreadyRunning, PidLock
 from proctor.batch._plan import PlannedRun, plan_runs, spec_overrides
 from proctor.batch._record import BatchDir, BatchEntry, BatchNotFound, BatchRecord, BatchStatus
 from proctor.batch._report import BatchReport, Incident, PaperRow, RunRow, collect_report
@@ -37,7 +36,6 @@ from proctor.batch._scheduler import (
     remove_schedule,
     serve,
     spec_lock,
-    state_dir,
 )
 from proctor.batch._spec import BatchSpec, Budget, Budgets, GPUs, Models, SpecError, load_spec, parse_spec
 from proctor.batch._spend import Spend, SpendMeter
@@ -45,7 +43,6 @@ from proctor.batch._worker import RunJob, run_job
 from proctor.settings import BatchSettings, ExecutorKind, batch_settings_of, batches_root
 
 __all__ = [
-    "AlreadyRunning",
     "BatchDir",
     "BatchEntry",
     "BatchNotFound",
@@ -65,7 +62,6 @@ __all__ = [
     "LocalExecutor",
     "Models",
     "PaperRow",
-    "PidLock",
     "PlannedRun",
     "RunJob",
     "RunRow",
@@ -103,7 +99,6 @@ __all__ = [
     "serve",
     "spec_lock",
     "spec_overrides",
-    "state_dir",
     "systemd_units",
     "thread_id_for",
     "unfinished_runs",

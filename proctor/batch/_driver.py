@@ -1,6 +1,6 @@
 """Driving a batch: launch its unfinished runs under the concurrency, GPU and budget caps.
 
-1. Take the batch lock (a second driver on the same batch fails with :class:`AlreadyRunning`).
+1. Take the batch lock (a second driver on the same batch fails with :class:`~proctor.locks.LockHeld`).
 2. For each run not ``succeeded``/``terminated``, in order: wait for a slot (and GPUs), check the
    batch's caps (dollars, tokens, GPU-hours, wall time), then start it (``created``) or resume it
    from its checkpoint (anything else), its model budget clamped to what the batch has left.
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from proctor.batch._executor import Executor, executor_for
-from proctor.batch._lock import PidLock
 from proctor.batch._record import FINAL_RUN_STATUSES, BatchDir, BatchEntry, BatchRecord
 from proctor.batch._spec import BatchSpec
 from proctor.batch._spend import SpendMeter
 from proctor.batch._worker import RunJob
+from proctor.locks import writer_lock
 from proctor.log import utcnow
 from proctor.settings import BatchSettings
 
@@ -78,9 +78,9 @@ async def drive_batch(batch: BatchDir, base: BatchSettings | None = None, *, exe
     """Run (or resume) every unfinished run of ``batch``; returns the final record.
 
     Raises:
-        AlreadyRunning: when another process is driving this batch.
+        LockHeld: when another process is driving this batch.
     """
-    with PidLock(batch.lock_path):
+    with writer_lock(batch.lock_path):
         record = batch.refresh(batch.load())
         spec = BatchSpec.model_validate(record.spec)
         settings = spec.batch_settings(base or BatchSettings())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from proctor.batch._lock import PidLock
 from proctor.batch._record import BatchDir, BatchRecord
+from proctor.locks import Lock
 
 _STYLE = {"succeeded": "green", "running": "cyan", "paused": "yellow", "failed": "red",
           "budget_exhausted": "magenta", "terminated": "bold red", "created": "dim"}
@@ -13,7 +13,7 @@ _STYLE = {"succeeded": "green", "running": "cyan", "paused": "yellow", "failed":
 
 def batch_state(batch: BatchDir, record: BatchRecord) -> str:
     """The batch status, showing ``interrupted`` for a ``running`` batch whose driver is gone."""
-    if record.status == "running" and not PidLock(batch.lock_path).held():
+    if record.status == "running" and not Lock(batch.lock_path).held():
         return "interrupted"
     return record.status
 

@@ -25,7 +25,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from proctor.batch._cron import batch_command, cron_trigger
-from proctor.batch._lock import PidLock
+from proctor.locks import Lock, writer_lock
+from proctor.paths import state_dir
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +37,16 @@ class ScheduleNotFound(LookupError):
     """No scheduled batch has the given id."""
 
 
-def state_dir() -> Path:
-    """Proctor's per-user state: ``$PROCTOR_STATE_DIR``, else ``$XDG_STATE_HOME/proctor`` (~/.local/state)."""
-    named = os.environ.get("PROCTOR_STATE_DIR")
-    if named:
-        return Path(named)
-    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "proctor"
-
-
 def default_db() -> Path:
     """The schedule database."""
     return state_dir() / "schedule.sqlite"
 
 
-def spec_lock(spec: str | Path) -> PidLock:
+def spec_lock(spec: str | Path) -> Lock:
     """The lock ``batch run`` holds for the spec at ``spec`` (by absolute path)."""
     resolved = Path(spec).resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
-    return PidLock(state_dir() / "locks" / f"{resolved.stem}-{digest}.lock")
+    return writer_lock(state_dir() / "locks" / f"{resolved.stem}-{digest}.lock")
 
 
 @dataclass(frozen=True)
@@ -156,7 +149,7 @@ def launch_batch(spec: str, workdir: str, config: str | None = None, overrides: 
     """
     lock = spec_lock(spec)
     if lock.held():
-        log.warning("skipping %s: its batch is still running (pid %s)", spec, lock.holder())
+        log.warning("skipping %s: its batch is still running (%s)", spec, lock.holder() or "holder unknown")
         return None
     logs = state_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)

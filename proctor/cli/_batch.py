@@ -29,7 +29,8 @@ def _settings(config: str | None, overrides: tuple[str, ...]) -> Any:
 def _drive(batch: Any, settings: Any, live: bool) -> int:
     from rich.live import Live
 
-    from proctor.batch import AlreadyRunning, SpendMeter, batch_settings_of, batch_table, drive_batch
+    from proctor.batch import SpendMeter, batch_settings_of, batch_table, drive_batch
+    from proctor.locks import LockHeld
 
     meter = SpendMeter()
 
@@ -46,7 +47,7 @@ def _drive(batch: Any, settings: Any, live: bool) -> int:
         else:
             record = asyncio.run(drive_batch(batch, batch_settings_of(settings)))
             console.print(table(record))
-    except AlreadyRunning as exc:
+    except LockHeld as exc:
         fail(f"batch {batch.path.name} is already being driven ({exc})", EXIT_USAGE)
     console.print(f"batch directory: {batch.path}")
     if record.status == "stopped":
@@ -75,7 +76,8 @@ def batch_group() -> None:
 @clean_errors
 def batch_run(spec: str, live: bool, config: str | None, overrides: tuple[str, ...]) -> None:
     """Create a batch from SPEC and run it (refused while SPEC's previous batch still runs)."""
-    from proctor.batch import AlreadyRunning, SpecError, create_batch, load_spec, spec_lock
+    from proctor.batch import SpecError, create_batch, load_spec, spec_lock
+    from proctor.locks import LockHeld
 
     settings = _settings(config, overrides)
     try:
@@ -86,7 +88,7 @@ def batch_run(spec: str, live: bool, config: str | None, overrides: tuple[str, .
             code = _drive(batch, settings, live)
     except SpecError as exc:
         fail(str(exc), EXIT_USAGE)
-    except AlreadyRunning as exc:
+    except LockHeld as exc:
         fail(f"a batch from {spec} is still running ({exc}); not starting another", EXIT_USAGE)
     sys.exit(code)
 
@@ -169,9 +171,9 @@ def schedule_add(spec: str, cron: str, print_systemd: bool, print_crontab: bool,
         crontab_line,
         default_db,
         load_spec,
-        state_dir,
         systemd_units,
     )
+    from proctor.paths import state_dir
 
     try:
         name = load_spec(spec).name

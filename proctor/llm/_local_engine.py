@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from proctor.llm import _local_cache as lc
 from proctor.llm._local_cache import LocalModelUnavailable
+from proctor.locks import Lock
 
 __all__ = ["Generation", "LocalEngine", "LocalModelUnavailable", "format_chat", "get_engine", "model_info", "CHAT_STOP"]
 
@@ -120,7 +121,6 @@ class LocalEngine:
         self._probe = 0
 
     def _load(self) -> bool:
-        from filelock import FileLock  # noqa: PLC0415
         from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
 
         kw: dict[str, Any] = {"dtype": self.dtype}
@@ -134,7 +134,7 @@ class LocalEngine:
             except Exception:  # unreadable despite a valid marker: invalidate and rebuild
                 (self.hf_dir / lc.MARKER_NAME).unlink(missing_ok=True)
         self.root.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.root / ".build.lock")):
+        with Lock(self.root / ".build.lock"):
             if lc.cache_state(self.hf_dir, self.sha256) == "ready":  # built by another process
                 return self._load()
             lc.sweep_temps(self.root)

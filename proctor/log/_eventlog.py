@@ -1,20 +1,20 @@
 """Append-only JSONL event log, safe across threads and processes.
 
-Each append takes an exclusive ``flock`` on the file, numbers the event after the last complete
-line, writes one line with a single ``write`` and flushes it to disk. A line torn by a killed
-process (no trailing newline) is skipped by readers and sealed by the next writer, so a crash
-never corrupts the events before it.
+Each append takes an exclusive lock on the file itself (:func:`proctor.locks.append_lock`),
+numbers the event after the last complete line, writes one line with a single ``write`` and
+flushes it to disk. A line torn by a killed process (no trailing newline) is skipped by readers
+and sealed by the next writer, so a crash never corrupts the events before it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from proctor.locks import append_lock
 from proctor.log._events import Event, parse_event
 
 
@@ -33,23 +33,22 @@ class EventLog:
         with self._lock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                size = os.fstat(fd).st_size
-                prefix = b""
-                if size:
-                    os.lseek(fd, size - 1, os.SEEK_SET)
-                    if os.read(fd, 1) != b"\n":
-                        prefix = b"\n"  # seal a line torn by a killed writer
-                if size != self._known_size or prefix:
-                    self._next_seq = self._count_lines(fd) + (1 if prefix else 0)
-                event.seq = self._next_seq
-                line = prefix + event.model_dump_json().encode() + b"\n"
-                os.write(fd, line)
-                os.fsync(fd)
-                self._known_size = size + len(line)
-                self._next_seq += 1
+                with append_lock(fd):
+                    size = os.fstat(fd).st_size
+                    prefix = b""
+                    if size:
+                        os.lseek(fd, size - 1, os.SEEK_SET)
+                        if os.read(fd, 1) != b"\n":
+                            prefix = b"\n"  # seal a line torn by a killed writer
+                    if size != self._known_size or prefix:
+                        self._next_seq = self._count_lines(fd) + (1 if prefix else 0)
+                    event.seq = self._next_seq
+                    line = prefix + event.model_dump_json().encode() + b"\n"
+                    os.write(fd, line)
+                    os.fsync(fd)
+                    self._known_size = size + len(line)
+                    self._next_seq += 1
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
         return event
 

@@ -1,8 +1,8 @@
 """The default literature: the shared 18k-abstract corpus, built into the index once.
 
 ``../shared`` is looked for next to the repository root (and the working directory), or taken from
-``retrieval.shared_dir``. Building is an ordinary ingest, so a second build finds the file in the
-manifest and embeds nothing.
+``retrieval.shared_dir`` (see :func:`proctor.paths.find_shared_data`). Building is an ordinary
+ingest, so a second build finds the file in the manifest and embeds nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from proctor.paths import find_shared_data, shared_candidates
 from proctor.retrieval._index import LiteratureIndex
 from proctor.retrieval._ingest import IngestReport, ingest
 from proctor.retrieval._manifest import file_sha256
@@ -27,17 +28,13 @@ def shared_dir(settings: RetrievalSettings) -> Path:
     Raises:
         SharedDataMissing: when neither ``retrieval.shared_dir`` nor ``../shared`` exists.
     """
-    if settings.shared_dir:
-        path = Path(settings.shared_dir).expanduser()
-        if not path.is_dir():
-            raise SharedDataMissing(f"retrieval.shared_dir={path} does not exist")
+    path = find_shared_data(settings.shared_dir)
+    if path is not None:
         return path
-    repo_root = Path(__file__).resolve().parents[2]
-    for candidate in (repo_root.parent / "shared", Path.cwd().parent / "shared", Path.cwd() / "shared"):
-        if candidate.is_dir():
-            return candidate
+    if settings.shared_dir:
+        raise SharedDataMissing(f"retrieval.shared_dir={Path(settings.shared_dir).expanduser()} does not exist")
     raise SharedDataMissing(
-        f"no shared data folder at {repo_root.parent / 'shared'}; "
+        f"no shared data folder at {shared_candidates()[0]}; "
         "set retrieval.shared_dir (e.g. --set retrieval.shared_dir=/path/to/shared)"
     )
 

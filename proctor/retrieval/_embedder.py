@@ -1,7 +1,7 @@
 """The embedder interface and how settings pick one.
 
 An embedder turns texts into L2-normalised float32 vectors, so cosine similarity is a dot product.
-Factories register under the ``embedder`` registry kind and take the retrieval settings; a name that
+Factories register with ``@embedder("name")`` (the :data:`EMBEDDERS` registry) and take the retrieval settings; a name that
 is not registered is read as a sentence-transformers model path or name (loaded offline only).
 """
 

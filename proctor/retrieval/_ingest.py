@@ -27,7 +27,7 @@ from proctor.log import emit
 from proctor.retrieval._chunking import chunk_id, chunk_text
 from proctor.retrieval._events import RetrievalEvent
 from proctor.retrieval._index import LiteratureIndex
-from proctor.retrieval._lock import writer_lock
+from proctor.retrieval._lock import index_lock
 from proctor.retrieval._manifest import file_sha256
 from proctor.retrieval._sources import Skip, SourceError, kind_of, read_documents
 from proctor.retrieval._store import Metadata
@@ -201,7 +201,7 @@ def ingest(
     """
     report = IngestReport()
     started = time.perf_counter()
-    lock = writer_lock(index.index_dir, index.settings.lock_timeout_s) if index.index_dir else nullcontext()
+    lock = index_lock(index.index_dir, index.settings.lock_timeout_s) if index.index_dir else nullcontext()
     with lock:
         files = expand_paths([Path(p).expanduser() for p in paths], report)
         progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -259,7 +259,7 @@ def add_documents(
     """
     report = IngestReport()
     started = time.perf_counter()
-    lock = writer_lock(index.index_dir, index.settings.lock_timeout_s) if index.index_dir else nullcontext()
+    lock = index_lock(index.index_dir, index.settings.lock_timeout_s) if index.index_dir else nullcontext()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed:,.0f} chunks"), _RateColumn(),
                         console=console, disable=not show_progress)

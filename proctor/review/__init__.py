@@ -1,6 +1,6 @@
 """Paper review: the NeurIPS-form reviewer, its meta-review, and its evaluation on ICLR 2022.
 
-A reviewer (registry kind ``reviewer``; default ``neurips``) turns a paper's text into a
+A reviewer (``@reviewer("name")``, the :data:`REVIEWERS` registry; default ``neurips``) turns a paper's text into a
 :class:`ReviewForm` the way the AI Scientist does: a draft, reflection rounds, an ensemble of
 seeded reviews and a meta-review whose scores are the ensemble's means and whose decision is
 ``Overall >= review.accept_threshold``. Every call uses the gateway's ``reviewer`` role, so the

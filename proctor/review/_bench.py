@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from proctor.llm import StructuredOutputError, get_model
+from proctor.paths import find_shared_data, shared_candidates
 from proctor.review._form import ReviewForm
 from proctor.review._metrics import ReviewMetrics, load_decisions, score_reviews
 from proctor.review._reviewer import build_reviewer
@@ -42,21 +43,24 @@ class BenchMissing(FileNotFoundError):
 def find_bench_dir(explicit: str | Path | None = None) -> Path:
     """The bench directory: ``explicit``, ``$PROCTOR_REVIEW_BENCH``, else ``../shared/data/...``.
 
-    ``../shared`` is tried relative to the working directory and to the repository checkout.
+    ``../shared`` is found by :func:`proctor.paths.find_shared_data` (next to the repository
+    checkout or the working directory).
 
     Raises:
         BenchMissing: when no candidate holds ``ratings_subset.tsv``.
     """
     named = explicit or os.environ.get("PROCTOR_REVIEW_BENCH")
-    candidates = [Path(named)] if named else [
-        Path.cwd().parent / "shared" / "data" / BENCH_NAME,
-        Path(__file__).resolve().parents[3] / "shared" / "data" / BENCH_NAME,
-    ]
-    for path in candidates:
-        if (path / RATINGS).is_file():
-            return path
+    if named:
+        if (Path(named) / RATINGS).is_file():
+            return Path(named)
+        where = str(named)
+    else:
+        shared = find_shared_data(holding=f"data/{BENCH_NAME}/{RATINGS}")
+        if shared is not None:
+            return shared / "data" / BENCH_NAME
+        where = ", ".join(str(path / "data" / BENCH_NAME) for path in shared_candidates())
     raise BenchMissing(
-        f"no ICLR 2022 review bench at {', '.join(map(str, candidates))}; set review.bench_dir or "
+        f"no ICLR 2022 review bench at {where}; set review.bench_dir or "
         "$PROCTOR_REVIEW_BENCH to the directory holding ratings_subset.tsv")
 
 

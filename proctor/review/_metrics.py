@@ -39,27 +39,24 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float | None:
-    """ROC AUC: the probability that a positive outscores a negative, ties counting half.
+    """ROC AUC by scikit-learn's ``roc_auc_score``: the chance that a positive outscores a negative.
+
+    Ties count half.
 
     Returns:
         ``None`` when only one class is present.
+
+    Raises:
+        ValueError: when the lengths differ.
     """
-    pos = [s for s, y in zip(scores, labels, strict=True) if y]
-    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
-    if not pos or not neg:
+    if len(labels) != len(scores):
+        raise ValueError(f"{len(labels)} labels but {len(scores)} scores")
+    y = [bool(label) for label in labels]
+    if len(set(y)) < 2:
         return None
-    # Mann-Whitney U with average ranks: O(n log n) and exact under ties.
-    ordered = sorted(scores)
-    rank: dict[float, float] = {}
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j < len(ordered) and ordered[j] == ordered[i]:
-            j += 1
-        rank[ordered[i]] = (i + j + 1) / 2  # mean of 1-based ranks i+1..j
-        i = j
-    u = sum(rank[s] for s in pos) - len(pos) * (len(pos) + 1) / 2
-    return u / (len(pos) * len(neg))
+    from sklearn.metrics import roc_auc_score  # scikit-learn takes seconds to import; only metrics need it
+
+    return float(roc_auc_score(y, [float(s) for s in scores]))
 
 
 def review_metrics(

@@ -1,9 +1,10 @@
 """Sandboxes: isolated execution of untrusted experiment code.
 
-Providers implement :class:`SandboxProvider` and register under the ``sandbox`` registry kind:
-``docker`` (locked-down container), ``bubblewrap`` (daemonless namespaces) and ``host`` (no
+Providers implement :class:`SandboxProvider` and register with ``@sandbox_provider("name")``
+(the :data:`SANDBOXES` registry): ``docker`` (locked-down container), ``bubblewrap`` (daemonless namespaces) and ``host`` (no
 isolation, opt-in only). :func:`open_sandbox` picks one from ``sandbox.provider``. ``exec``
 accepts only an :class:`~proctor.control.ApprovedAction`; every exec is a ``sandbox_exec`` event.
+Host code reads what sandboxed code wrote only through :class:`WorkDir` (the trust boundary).
 """
 
 from proctor.sandboxes._bwrap import BubblewrapSandbox
@@ -18,6 +19,7 @@ from proctor.sandboxes._provider import SANDBOXES, ExecRequest, SandboxProvider,
 from proctor.sandboxes._result import ExecResult
 from proctor.sandboxes._rootfs import build_rootfs, rootfs_dir
 from proctor.sandboxes._select import AUTO_ORDER, open_sandbox, provider_class, select_provider
+from proctor.sandboxes._workdir import UntrustedFileError, WorkDir, safe_name
 from proctor.settings import SandboxSettings
 
 __all__ = [
@@ -40,6 +42,8 @@ __all__ = [
     "SandboxProvider",
     "SandboxSettings",
     "SandboxUnavailable",
+    "UntrustedFileError",
+    "WorkDir",
     "build_image",
     "build_rootfs",
     "detect_gpus",
@@ -49,6 +53,7 @@ __all__ = [
     "rootfs_dir",
     "run_check",
     "run_conformance",
+    "safe_name",
     "sandbox_provider",
     "select_provider",
 ]

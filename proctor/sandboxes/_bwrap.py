@@ -31,7 +31,6 @@ from proctor.sandboxes._process import kill_group, run_process
 from proctor.sandboxes._provider import ExecRequest, SandboxProvider, sandbox_provider
 from proctor.sandboxes._result import ExecResult
 from proctor.sandboxes._rootfs import rootfs_dir
-from proctor.sandboxes._workdir import chown_tree
 from proctor.settings import SandboxSettings
 
 _HOST_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32"]
@@ -107,7 +106,7 @@ class BubblewrapSandbox(SandboxProvider):
                     "directory under a world-traversable directory (sandbox.work_root)"
                 )
             self.uid = self.gid = 0
-            chown_tree(self.workdir, 0, 0)
+            self.work.chown(0, 0)
             self.notes.append("work directory not reachable by the sandbox uid: bwrap maps it to root in a user namespace")
         if rootfs is None:
             self.notes.append("bubblewrap root is the host's system directories (no built rootfs)")

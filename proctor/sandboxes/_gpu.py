@@ -1,21 +1,20 @@
 """GPUs for docker sandboxes: a machine-wide allocator and the engine's device requests.
 
-Each GPU index has a lock file under ``<state_dir>/gpus``; a lease holds ``flock`` locks on the
-files of the GPUs it was given, so concurrent runs (in any process on the machine) get disjoint
-GPUs and a crashed run releases its GPUs when its process exits.
+Each GPU index has a lock file under ``<state_dir>/gpus``; a lease holds the locks
+(:class:`proctor.locks.Lock`) on the files of the GPUs it was given, so concurrent runs (in any
+process on the machine) get disjoint GPUs and a crashed run releases its GPUs when its process exits.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+from proctor.locks import Lock, LockHeld
 from proctor.sandboxes._errors import SandboxUnavailable
 
 
@@ -37,17 +36,16 @@ def detect_gpus() -> list[int]:
 class GpuLease:
     """GPUs held by one sandbox until :meth:`release`."""
 
-    def __init__(self, ids: list[int], fds: list[int]) -> None:
+    def __init__(self, ids: list[int], locks: list[Lock]) -> None:
         self.ids = ids
-        self._fds = fds
+        self._locks = locks
 
     def release(self) -> None:
         """Give the GPUs back."""
-        for fd in self._fds:
+        for lock in self._locks:
             with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
-        self._fds = []
+                lock.release()
+        self._locks = []
 
 
 class GpuAllocator:
@@ -59,22 +57,20 @@ class GpuAllocator:
 
     def try_acquire(self, count: int) -> GpuLease | None:
         """Lock ``count`` free GPUs now, or return ``None`` when fewer are free."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        held: list[tuple[int, int]] = []
+        held: list[tuple[int, Lock]] = []
         for gpu in self.gpu_ids:
             if len(held) == count:
                 break
-            fd = os.open(self.dir / f"gpu-{gpu}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            lock = Lock(self.dir / f"gpu-{gpu}.lock", timeout=0)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
+                lock.acquire()
+            except LockHeld:
                 continue
-            held.append((gpu, fd))
+            held.append((gpu, lock))
         if len(held) < count:
-            GpuLease([], [fd for _, fd in held]).release()
+            GpuLease([], [lock for _, lock in held]).release()
             return None
-        return GpuLease([g for g, _ in held], [fd for _, fd in held])
+        return GpuLease([g for g, _ in held], [lock for _, lock in held])
 
     def acquire(self, count: int, timeout_s: float = 0.0, poll_s: float = 0.5) -> GpuLease:
         """Lock ``count`` GPUs, waiting up to ``timeout_s`` for others to release theirs.

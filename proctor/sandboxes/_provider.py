@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import os
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -17,20 +18,13 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 from proctor.control import ApprovedAction, SandboxRun, ShellCommand, require_approved
-from proctor.log import emit
+from proctor.log import atomic_write, emit
 from proctor.registry import Registry
 from proctor.sandboxes._env import sandbox_env
 from proctor.sandboxes._errors import SandboxError
 from proctor.sandboxes._events import SandboxExecEvent
 from proctor.sandboxes._result import ExecResult
-from proctor.sandboxes._workdir import (
-    chown_tree,
-    copy_tree,
-    make_workdir,
-    resolve_inside,
-    sandbox_ids,
-    tree_size,
-)
+from proctor.sandboxes._workdir import WorkDir, copy_into, make_workdir, sandbox_ids
 from proctor.settings import SandboxSettings
 
 
@@ -63,8 +57,10 @@ class SandboxProvider(abc.ABC):
         self.id = secrets.token_hex(5)
         self.owns_workdir = workdir is None
         self.workdir = (workdir or make_workdir(settings)).resolve()
+        self.work = WorkDir(self.workdir, self.inner_workdir)
+        """The work directory as host code may touch it (the trust boundary)."""
         self.uid, self.gid = sandbox_ids(settings)
-        chown_tree(self.workdir, self.uid, self.gid)
+        self.work.chown(self.uid, self.gid)
         self.notes: list[str] = []
         self.closed = False
 
@@ -154,7 +150,7 @@ class SandboxProvider(abc.ABC):
             raise SandboxError("empty command")
         inner_cwd = self.inner_workdir
         if cwd:
-            host = resolve_inside(self.workdir, cwd, self.inner_workdir)
+            host = self.work.resolve(cwd)
             inner_cwd = str(Path(self.inner_workdir) / host.relative_to(self.workdir))
         full_env, env_notes = sandbox_env(env, self.settings.env, workdir=self.inner_workdir)
         limit = self.settings.timeout_s
@@ -167,7 +163,7 @@ class SandboxProvider(abc.ABC):
         )
 
     def _check_quota(self, result: ExecResult) -> None:
-        used = tree_size(self.workdir)
+        used = self.work.size()
         quota = self.settings.disk_quota_mb * 2**20
         if used > quota:
             result.disk_quota_exceeded = True
@@ -175,14 +171,16 @@ class SandboxProvider(abc.ABC):
 
     # -- files -----------------------------------------------------------------------------
     async def read_file(self, path: str) -> bytes:
-        """Read a file of the work directory (relative, or absolute under the inner work dir).
+        """Read a regular file of the work directory (relative, or absolute under the inner work dir).
+
+        Links are never followed and FIFOs or devices never opened for reading (see :class:`WorkDir`).
 
         Raises:
-            PathOutsideWorkdir: when the path resolves outside the work directory.
+            PathOutsideWorkdir: when the path is outside the work directory.
             FileNotFoundError: when there is no such file.
+            UntrustedFileError: for a link, FIFO, device or directory, or a file over the read cap.
         """
-        host = resolve_inside(self.workdir, path, self.inner_workdir)
-        return await asyncio.to_thread(host.read_bytes)
+        return await asyncio.to_thread(self.work.read_bytes, path)
 
     async def write_file(self, approved: ApprovedAction) -> Path:
         """Write an approved ``file_edit`` (its ``new_content``) into the work directory.
@@ -200,17 +198,15 @@ class SandboxProvider(abc.ABC):
         content = getattr(payload, "new_content", None)
         if content is None:
             raise SandboxError("file edits are applied from new_content; this edit has none")
-        host = resolve_inside(self.workdir, payload.path, self.inner_workdir)  # type: ignore[union-attr]
+        host = self.work.resolve(payload.path)  # type: ignore[union-attr]
         data = content.encode()
         if len(data) > self.settings.disk_quota_mb * 2**20:
             raise SandboxError("file is larger than the disk quota")
 
         def write() -> None:
-            host.parent.mkdir(parents=True, exist_ok=True)
-            tmp = host.with_name(f".{host.name}.{secrets.token_hex(3)}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(host)
-            chown_tree(self.workdir, self.uid, self.gid)
+            atomic_write(host, data)
+            os.chmod(host, 0o644)
+            self.work.chown(self.uid, self.gid)
 
         await asyncio.to_thread(write)
         return host
@@ -222,8 +218,8 @@ class SandboxProvider(abc.ABC):
             Entries that were skipped (symlinks, special files).
         """
         def copy() -> list[str]:
-            skipped = copy_tree(Path(local_dir), self.workdir)
-            chown_tree(self.workdir, self.uid, self.gid)
+            skipped = copy_into(Path(local_dir), self.workdir)
+            self.work.chown(self.uid, self.gid)
             return skipped
 
         return await asyncio.to_thread(copy)
@@ -234,7 +230,7 @@ class SandboxProvider(abc.ABC):
         Returns:
             Entries that were skipped.
         """
-        return await asyncio.to_thread(copy_tree, self.workdir, Path(dest))
+        return await asyncio.to_thread(self.work.copy_tree, Path(dest))
 
 
 SANDBOXES: Registry[type[SandboxProvider]] = Registry("sandbox")

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from proctor.paths import cache_dir
+
 SearchMode = Literal["two_stage", "paragraph", "paper"]
 
 
@@ -19,7 +21,10 @@ class RetrievalSettings(BaseModel):
         description="Registered embedder name (minilm, hashing), or a sentence-transformers model path/name "
         "that is available locally (nothing is downloaded).",
     )
-    index_dir: str = Field(default="~/.cache/proctor/index", description="Where the chromadb index lives.")
+    index_dir: str = Field(
+        default_factory=lambda: str(cache_dir("index")),
+        description="Where the chromadb index lives (default ~/.cache/proctor/index).",
+    )
     device: str | None = Field(
         default=None, description="Torch device for the embedder (cuda, cpu...); None picks CUDA when present."
     )

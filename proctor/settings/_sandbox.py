@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def _default_state_dir() -> Path:
-    # The bubblewrap rootfs must be readable by the unprivileged sandbox uid, and root's home is not.
-    if os.getuid() == 0:
-        return Path("/var/lib/proctor/sandboxes")
-    return Path.home() / ".cache" / "proctor" / "sandboxes"
+from proctor.paths import machine_dir
 
 
 class SandboxSettings(BaseModel):
@@ -48,7 +42,8 @@ class SandboxSettings(BaseModel):
         description="Extra variables set in every sandbox (no host variable is ever passed through).",
     )
     state_dir: Path = Field(
-        default_factory=_default_state_dir,
+        # The bubblewrap rootfs must be readable by the unprivileged sandbox uid, and root's home is not.
+        default_factory=lambda: machine_dir("sandboxes"),
         description="Machine-wide state: GPU lock files, the bubblewrap root filesystem, build caches "
         "(default /var/lib/proctor/sandboxes as root, else ~/.cache/proctor/sandboxes; it must be "
         "world-traversable for bubblewrap's unprivileged sandbox user).",

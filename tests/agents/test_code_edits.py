@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from proctor.agents._code_edits import EditError, anchor_lines, apply_edits, edit_schema, unified_diff
-from proctor.agents._templates import load_template
+from proctor.agents._code_edits import EditError, anchor_lines, apply_edits, edit_schema
+from proctor.agents.template import load_template
+from proctor.diffs import unified_diff
 
 SOURCE = '''"""Docstring with LR = 0.5 in it."""
 import numpy as np

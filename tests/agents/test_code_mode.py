@@ -151,8 +151,8 @@ def test_constants_mode_turns_typed_values_into_a_code_edit(tmp_path: Path) -> N
 
 
 def test_auto_mode_picks_constants_for_embedded_models_and_code_for_the_rest() -> None:
-    from proctor.agents._experiments import experiment_mode
-    from proctor.agents._templates import load_template
+    from proctor.agents import experiment_mode
+    from proctor.agents.template import load_template
 
     knobless, knobbed = load_template("softmax_regression"), load_template("tabular_classification")
     local = load_settings(None, [])

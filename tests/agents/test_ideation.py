@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 
 from proctor.agents._ideation import propose_idea, rotated
-from proctor.agents._templates import load_template
+from proctor.agents.template import load_template
 from proctor.llm import mock
 from proctor.settings import load_settings
 from tests.helpers.schema_fake import fake

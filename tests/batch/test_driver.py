@@ -11,16 +11,15 @@ import anyio
 import pytest
 
 from proctor.batch import (
-    AlreadyRunning,
     BatchDir,
     Executor,
     JobResult,
-    PidLock,
     RunJob,
     create_batch,
     drive_batch,
     parse_spec,
 )
+from proctor.locks import LockHeld, writer_lock
 from proctor.log import ModelCallEvent, RunDir
 from proctor.settings import load_settings
 
@@ -110,7 +109,7 @@ def test_batch_wall_time_stops_runs_in_flight(tmp_path: Path) -> None:
 
 def test_second_driver_is_refused(tmp_path: Path) -> None:
     batch = _batch(tmp_path)
-    with PidLock(batch.lock_path), pytest.raises(AlreadyRunning):
+    with writer_lock(batch.lock_path), pytest.raises(LockHeld):
         anyio.run(lambda: drive_batch(batch, executor=FakeExecutor()))
 
 

@@ -21,9 +21,9 @@ from proctor.batch import (
     remove_schedule,
     serve,
     spec_lock,
-    state_dir,
     systemd_units,
 )
+from proctor.paths import state_dir
 
 from .conftest import write_spec
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from proctor.llm import _local_cache as lc
 from proctor.llm import _local_engine as le
 from proctor.llm._local_engine import LocalModelUnavailable, format_chat
+from proctor.paths import MODEL_CACHE_ENV
 
 # ---------------------------------------------------------------- fast: format_chat
 
@@ -91,10 +92,10 @@ def test_publish_dir_replaces_stale_dir_and_sweep_removes_leftovers(tmp_path: Pa
 
 
 def test_cache_root_env_and_argument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(lc.CACHE_ENV, str(tmp_path / "env"))
+    monkeypatch.setenv(MODEL_CACHE_ENV, str(tmp_path / "env"))
     assert lc.cache_root() == tmp_path / "env" / lc.MODEL_DIRNAME
     assert lc.cache_root(tmp_path / "arg") == tmp_path / "arg" / lc.MODEL_DIRNAME
-    monkeypatch.delenv(lc.CACHE_ENV)
+    monkeypatch.delenv(MODEL_CACHE_ENV)
     assert lc.cache_root() == Path.home() / ".cache/proctor/models" / lc.MODEL_DIRNAME
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from proctor.cli._corpus import corpus_group
-from proctor.retrieval._lock import writer_lock
+from proctor.retrieval._lock import index_lock
 
 
 def _opts(tmp_path: Path) -> list[str]:
@@ -37,7 +37,7 @@ def test_clear_errors(tmp_path: Path, jsonl_gz: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(corpus_group, ["search", "anything", *_opts(tmp_path)])
     assert res.exit_code == 1 and "is empty" in res.output
-    with writer_lock(tmp_path / "idx"):
+    with index_lock(tmp_path / "idx"):
         res = runner.invoke(corpus_group, ["add", str(jsonl_gz), *_opts(tmp_path)])
     assert res.exit_code == 1 and "being written by another process" in res.output
     res = runner.invoke(corpus_group, ["stats", "--set", "retrieval.embedder=/no/such/model"])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from proctor.retrieval import HashingEmbedder, IndexLocked, LiteratureIndex, RetrievalSettings, ingest
-from proctor.retrieval._lock import writer_lock
+from proctor.retrieval._lock import index_lock
 from tests.retrieval.retrieval_helpers import paper_text
 
 
@@ -91,7 +91,7 @@ def test_killed_ingest_resumes_without_duplicates(settings: RetrievalSettings, t
 def test_second_writer_is_refused(settings: RetrievalSettings, jsonl_gz: Path) -> None:
     index = LiteratureIndex(settings)
     assert index.index_dir is not None
-    with writer_lock(index.index_dir), pytest.raises(IndexLocked, match="being written by another process"):
+    with index_lock(index.index_dir), pytest.raises(IndexLocked, match="being written by another process"):
         ingest(index, [jsonl_gz], show_progress=False)
     assert index.papers.count() == 0
     assert ingest(index, [jsonl_gz], show_progress=False).papers == 3  # lock released

@@ -3,12 +3,12 @@
 Each record holds ``seq``, ``prev`` (the previous record's hash) and ``hash`` (SHA-256 over the
 record without its hash), so an edit, a deletion or a reordering breaks the chain at the first
 bad record. A sidecar ``<log>.head`` holds the last ``seq`` and hash, so cutting records off the
-end is detected too. Appends take an exclusive ``flock`` and fsync.
+end is detected too. Appends take an exclusive lock on the log (:func:`proctor.locks.append_lock`)
+and fsync.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from proctor.log import utcnow
+from proctor.locks import append_lock
+from proctor.log import atomic_write, utcnow
 
 GENESIS = "0" * 64
 
@@ -64,35 +65,29 @@ class AuditLog:
         out: list[dict[str, Any]] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a+b") as fh:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-                try:
-                    seq, prev = self._tail(fh)
-                    lines = []
-                    for kind, data in items:
-                        seq += 1
-                        record = {"seq": seq, "ts": utcnow().isoformat(), "kind": kind,
-                                  "data": json.loads(json.dumps(data, default=str)), "prev": prev}
-                        record["hash"] = prev = _hash(record)
-                        out.append(record)
-                        lines.append(json.dumps(record, sort_keys=True).encode() + b"\n")
-                    fh.seek(0, os.SEEK_END)
-                    fh.write(b"".join(lines))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    self._write_head(seq, prev)
-                finally:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            with self.path.open("a+b") as fh, append_lock(fh.fileno()):
+                seq, prev = self._tail(fh)
+                lines = []
+                for kind, data in items:
+                    seq += 1
+                    record = {"seq": seq, "ts": utcnow().isoformat(), "kind": kind,
+                              "data": json.loads(json.dumps(data, default=str)), "prev": prev}
+                    record["hash"] = prev = _hash(record)
+                    out.append(record)
+                    lines.append(json.dumps(record, sort_keys=True).encode() + b"\n")
+                fh.seek(0, os.SEEK_END)
+                fh.write(b"".join(lines))
+                fh.flush()
+                os.fsync(fh.fileno())
+                self._write_head(seq, prev)
         except (OSError, ValueError) as exc:
             raise AuditLogError(f"cannot append to audit log {self.path}: {exc}") from exc
         return out
 
     def _write_head(self, seq: int, digest: str) -> None:
-        # Renamed into place but not fsynced: after a crash the head may lag the log, which
-        # verify_log accepts; a log *shorter* than its head is what it flags.
-        tmp = self.head_path.with_name(self.head_path.name + ".tmp")
-        tmp.write_text(json.dumps({"seq": seq, "hash": digest}))
-        os.replace(tmp, self.head_path)
+        # Written after the log's fsync: after a crash the head may lag the log, which verify_log
+        # accepts; a log *shorter* than its head is what it flags.
+        atomic_write(self.head_path, json.dumps({"seq": seq, "hash": digest}).encode())
 
     @staticmethod
     def _tail(fh: Any) -> tuple[int, str]:

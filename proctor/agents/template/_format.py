@@ -7,9 +7,9 @@ A template is a directory holding ``experiment.py`` (run as ``python experiment.
 object of knob values) and ``--seed=N``, so a small model can express an idea as a configuration
 change instead of a code edit.
 
-Shipped templates live in ``proctor/templates/<name>/`` (package data) and are registered under
-the ``"template"`` registry kind as their directory :class:`~pathlib.Path`; third parties may
-register more the same way. Nothing here runs a template: the workflow does that through the
+Shipped templates live in ``proctor/templates/<name>/`` (package data) and are registered in
+:data:`TEMPLATES` as their directory :class:`~pathlib.Path`; third parties may add more with
+``TEMPLATES.add(name, path)``. Nothing here runs a template: the workflow does that through the
 control gate, using :func:`run_argv`.
 """
 
@@ -34,19 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from proctor.agents._template_results import (
-    DatasetResult,
-    FinalInfo,
-    TemplateError,
-    _errors,
-    parse_final_info,
-)
+from proctor.agents.template._results import TemplateError, _errors
 from proctor.registry import Registry, UnknownComponent
-
-__all__ = [
-    "DatasetResult", "FinalInfo", "Knob", "KnobType", "SeedIdea", "Template", "TemplateError",
-    "TemplatePrompt", "list_templates", "load_template", "parse_final_info", "run_argv",
-]
 
 TEMPLATES: Registry[Path] = Registry("template")
 """Shipped and third-party templates by name (each a template directory)."""

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from proctor.agents._state import Idea
-from proctor.agents._templates import (
-    REQUIRED_FILES,
+from proctor.agents.template import (
     Template,
     TemplateError,
     list_templates,
@@ -22,6 +21,7 @@ from proctor.agents._templates import (
     parse_final_info,
     run_argv,
 )
+from proctor.agents.template._format import REQUIRED_FILES
 from proctor.registry import UnknownComponent
 
 SHIPPED = ["modular_arithmetic", "tabular_classification"]

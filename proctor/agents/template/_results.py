@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, RootModel, ValidationError, field_validator
 
+from proctor.sandboxes import SandboxError, WorkDir
+
 
 class TemplateError(ValueError):
     """A template directory, knob config or ``final_info.json`` that does not fit the format."""
@@ -50,7 +52,8 @@ class FinalInfo(RootModel[dict[str, DatasetResult]]):
 
 
 def parse_final_info(path: str | Path) -> FinalInfo:
-    """Read and validate a run's ``final_info.json``.
+    """Read and validate a trusted ``final_info.json`` (a template's own; work directories go
+    through :func:`final_info_from`).
 
     Raises:
         TemplateError: when the file is missing, is not JSON, or is not shaped
@@ -63,12 +66,36 @@ def parse_final_info(path: str | Path) -> FinalInfo:
         raise TemplateError(f"{path}: not found; did experiment.py finish?") from exc
     except (OSError, ValueError) as exc:
         raise TemplateError(f"{path}: not valid JSON ({exc})") from exc
+    return validate_final_info(data, str(path))
+
+
+def final_info_from(work: WorkDir, rel: str) -> FinalInfo:
+    """Read and validate ``rel`` of a work directory, through the trust boundary.
+
+    Raises:
+        TemplateError: when the file is missing, not a regular file within the read cap, not JSON,
+            or not shaped ``{dataset: {"means": {metric: finite number}}}``.
+    """
+    try:
+        data = work.read_json(rel)
+    except FileNotFoundError as exc:
+        raise TemplateError(f"{rel}: not found; did experiment.py finish?") from exc
+    except (OSError, SandboxError) as exc:
+        raise TemplateError(str(exc)) from exc
+    return validate_final_info(data, rel)
+
+
+def validate_final_info(data: Any, name: str) -> FinalInfo:
+    """Validate parsed ``final_info`` data; ``name`` is used in the error.
+
+    Raises:
+        TemplateError: when it is not shaped ``{dataset: {"means": {metric: finite number}}}``.
+    """
     try:
         return FinalInfo.model_validate(data)
     except ValidationError as exc:
-        raise TemplateError(f"{path}: {_errors(exc)}; expected {{dataset: {{'means': {{metric: number}}}}}}") \
+        raise TemplateError(f"{name}: {_errors(exc)}; expected {{dataset: {{'means': {{metric: number}}}}}}") \
             from exc
-
 
 
 def _errors(exc: ValidationError) -> str:

@@ -1,0 +1,31 @@
+"""The paper: prose in, Markdown, HTML, LaTeX + BibTeX and PDF out, every number from the results.
+
+:func:`aggregate` turns run results into a :class:`ResultsTable` (means, stds and the runs behind
+each cell); :func:`write_paper` renders a :class:`Prose` with that table, figures and
+:class:`Reference` s in every format and runs the claim check (:func:`check_claims`: numbers in the
+prose that no result supports). Writing the prose is not done here: the model call lives in
+:mod:`proctor.agents`.
+"""
+
+from proctor.paper._claims import UnsupportedClaim, check_claims, numbers_in
+from proctor.paper._latex import bibtex, build_pdf, reference_key, tex_escape
+from proctor.paper._model import Paper, Prose, Reference
+from proctor.paper._render import write_paper
+from proctor.paper._results import Cell, ResultsTable, aggregate
+
+__all__ = [
+    "Cell",
+    "Paper",
+    "Prose",
+    "Reference",
+    "ResultsTable",
+    "UnsupportedClaim",
+    "aggregate",
+    "bibtex",
+    "build_pdf",
+    "check_claims",
+    "numbers_in",
+    "reference_key",
+    "tex_escape",
+    "write_paper",
+]
