@@ -120,3 +120,33 @@ def added_lines(diff: str) -> list[DiffLine]:
 def removed_lines(diff: str) -> list[DiffLine]:
     """Every removed line of ``diff``, in order."""
     return [line for hunk in parse_hunks(diff) for line in hunk.removed]
+
+
+def original_text(diff: str, new: str) -> str:
+    """The old text that ``diff`` turned into ``new`` (the diff applied backwards).
+
+    Texts are normalised as :func:`unified_diff` does (a final newline; an empty text is one empty line).
+
+    Raises:
+        ValueError: when ``new`` does not hold the diff's new side where its hunks say.
+    """
+    lines = (new if new.endswith("\n") else new + "\n").splitlines()
+    out: list[str] = []
+    at = 0  # next unread line of ``new`` (0-based)
+    for hunk in parse_hunks(diff):
+        start = max(hunk.new_start - 1, 0) if hunk.new_count else hunk.new_start
+        if start < at:
+            raise ValueError("overlapping hunks")
+        out += lines[at:start]
+        at = start
+        for line in hunk.lines:
+            if line.kind == "removed":
+                out.append(line.text)
+                continue
+            if at >= len(lines) or lines[at] != line.text:
+                raise ValueError(f"the new text does not match the diff at line {at + 1}")
+            if line.kind == "context":
+                out.append(line.text)
+            at += 1
+    out += lines[at:]
+    return "\n".join(out) + ("\n" if out else "")

@@ -45,3 +45,10 @@ def _reset_mock_models() -> None:
     from proctor.llm import mock
 
     mock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own state directory (audit key, anchored log heads, default queue)."""
+    monkeypatch.setenv("PROCTOR_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.delenv("PROCTOR_AUDIT_KEY", raising=False)

@@ -97,3 +97,23 @@ def test_is_diff() -> None:
     assert is_diff("@@ -1 +1 @@\n-a\n+b\n")
     assert not is_diff("import os\nprint('no diff here')\n")
     assert parse_hunks("import os\n+not in a hunk\n") == []
+
+
+@pytest.mark.parametrize("old,new", [
+    ("a\nb\nc\n", "a\nB\nc\nd\n"),
+    ("", "x\ny\n"),
+    ("x\ny\n", ""),
+    ("".join(f"line {i}\n" for i in range(40)), "".join(f"line {i}\n" for i in range(40) if i % 7) + "tail\n"),
+])
+def test_original_text_reverses_a_diff(old: str, new: str) -> None:
+    from proctor.diffs import original_text
+
+    expected = old if old.endswith("\n") else old + "\n"  # unified_diff's normal form
+    assert original_text(unified_diff(old, new, "f.py"), new) == expected
+
+
+def test_original_text_refuses_a_text_the_diff_does_not_fit() -> None:
+    from proctor.diffs import original_text
+
+    with pytest.raises(ValueError):
+        original_text(unified_diff("a\nb\n", "a\nc\n", "f.py"), "a\nzzz\n")

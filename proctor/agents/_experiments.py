@@ -21,20 +21,44 @@ Steps:
 
 from __future__ import annotations
 
+import itertools
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from proctor.agents._change import Change, experiment_mode
 from proctor.agents._context import RunContext
-from proctor.agents._gating import execute_approved, submit
+from proctor.agents._gating import Trajectory, execute_approved, submit
+from proctor.agents._policies import NodePolicies, PolicyFailed
 from proctor.agents._proposers import PROPOSERS
-from proctor.control import Action, ShellCommand, approve_harness
+from proctor.control import Action, FileEdit, ShellCommand, render_action
 from proctor.log import ErrorEvent, emit
 
 
-async def _harness(sandbox: Any, argv: list[str], reason: str) -> Any:
+async def _harness(ctx: RunContext, sandbox: Any, argv: list[str], reason: str) -> Any:
+    """Run a harness step (never agent-written); its approval goes into the run's audit log."""
     action = Action(node="run_experiments", payload=ShellCommand(argv=argv), origin="harness")
-    return await sandbox.exec(approve_harness(action, reason))
+    return await sandbox.exec(ctx.gate.approve_harness(action, reason))
+
+
+def _policies(ctx: RunContext, propose: Any, template: Any, idea: dict[str, Any], baseline: str, attempt: int,
+              history: list[str], change: Change) -> NodePolicies:
+    """The experiment node's policies: the same proposer, drawn again or asked of the trusted model."""
+    draws = itertools.count(1)
+
+    async def regenerate(role: str, mode: str, action: Action, view: Any, reasons: list[str]) -> Action:
+        note = ""
+        if mode == "editor":
+            note = ("A monitor flagged this proposed change. Propose a safe version of it that still tests the "
+                    f"idea and does nothing else.\nFindings: {'; '.join(reasons)[:600]}\n"
+                    f"Proposed change:\n{render_action(action)[:1500]}")
+        new = await propose(ctx, template, idea, baseline, note, attempt, history, role=role, draw=next(draws))
+        if isinstance(new, str):
+            raise PolicyFailed(f"the {mode} policy gave no usable change: {new}")
+        return new.action(idea)
+
+    return NodePolicies(ctx, sources={change.path: change.old}, regenerate=regenerate)
 
 
 def _summary(info: dict[str, Any]) -> str:
@@ -45,8 +69,13 @@ def _summary(info: dict[str, Any]) -> str:
 
 async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[str, Any], change: Change,
                       attempt: int, seeds: int, seeded: bool, condition: str, record: dict[str, Any],
-                      rel: Path) -> tuple[list[str], list[str], dict[str, Any]]:
-    """Gate and write one change, then run it over the seeds (each run gated); record the good runs."""
+                      rel: Path, trajectory: Trajectory, policies: NodePolicies,
+                      ) -> tuple[list[str], list[str], dict[str, Any], Change]:
+    """Gate and write one change, then run it over the seeds (each run gated); record the good runs.
+
+    What runs is what the gate approved: the proposal, or the action a protocol or a human put in its
+    place (resampled, deferred to the trusted model, edited, modified); the record says which.
+    """
     from proctor.agents.template import final_info_from, run_argv
 
     settings, wf = ctx.settings, ctx.settings.workflow
@@ -55,10 +84,21 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
     if change.config is None:  # a code change (knob configs are kept as config values)
         entry["diff"] = change.diff
         ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), change.diff)
-    approved = await submit(ctx, edit)
+    approved = await submit(ctx, edit, trajectory=trajectory, policies=policies)
     if approved is None:
         return [], ["the control protocol did not approve that change; propose a different one"], \
-            {**entry, "error": "the change was not approved"}
+            {**entry, "error": "the change was not approved"}, change
+    executed = approved.action.payload
+    if approved.action.digest() != edit.digest() and isinstance(executed, FileEdit):
+        entry.update(executed_by=approved.approver, executed_decision=approved.decision, executed_diff=executed.diff)
+        ctx.run.write_artifact(str(rel / f"attempt_{attempt}.executed.diff"), executed.diff)
+        config = change.config
+        if config is not None:
+            try:
+                config = json.loads(executed.new_content or "")
+            except ValueError:
+                config = None
+        change = replace(change, new=executed.new_content or "", config=config if isinstance(config, dict) else None)
     await sandbox.write_file(approved)
     ok_runs, errors = [], []
     work = sandbox.work  # the trust boundary: everything in it was written by untrusted code
@@ -67,7 +107,7 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
         argv = run_argv(template, run_name, config_path=change.config_path, seed=wf.seed + s if seeded else None)
         cmd = Action(node="run_experiments", task=idea["Experiment"],
                      payload=ShellCommand(argv=argv, timeout_s=settings.sandbox.timeout_s))
-        result = await execute_approved(ctx, sandbox, cmd)
+        result = await execute_approved(ctx, sandbox, cmd, trajectory=trajectory)
         if result is None:
             errors.append(f"{run_name}: not run")
             continue
@@ -83,7 +123,7 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
         record["runs"][run_name] = {"condition": condition, "seed": wf.seed + s, "config": change.config,
                                     "attempt": attempt, "final_info": info}
         ok_runs.append(run_name)
-    return ok_runs, errors, entry
+    return ok_runs, errors, entry, change
 
 
 async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: str) -> dict[str, Any]:
@@ -111,12 +151,13 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                               "runs": {}, "attempts": []}
     async with await open_sandbox(settings.sandbox, workdir=work) as sandbox:
         if not sandbox.work.is_file("run_0/final_info.json"):
-            result = await _harness(sandbox, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
+            result = await _harness(ctx, sandbox, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
             if not result.ok():
                 raise RuntimeError(f"the template's baseline failed (exit {result.exit_code}): "
                                    f"{result.stderr[-1500:]}")
         baseline = final_info_from(sandbox.work, "run_0/final_info.json").model_dump()
         record["runs"]["run_0"] = {"condition": "baseline", "seed": wf.seed, "final_info": baseline}
+        trajectory = Trajectory()  # this idea's experiment node, as its monitors see it
         attempt = 0  # numbers every attempt of every planned run, so run directories stay unique
         history: list[str] = []
         changes: list[tuple[str, str]] = []
@@ -130,8 +171,10 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                     last_error = change
                     record["attempts"].append({"attempt": attempt, "step": step, "error": last_error})
                     continue
-                ok_runs, errors, entry = await _run_change(ctx, sandbox, template, idea, change, attempt,
-                                                           seeds, seeded, condition, record, rel)
+                policies = _policies(ctx, propose, template, idea, _summary(baseline), attempt, history, change)
+                ok_runs, errors, entry, change = await _run_change(
+                    ctx, sandbox, template, idea, change, attempt, seeds, seeded, condition, record, rel,
+                    trajectory, policies)
                 record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
                 if ok_runs:
                     changes.append((condition, change.shown))
@@ -143,7 +186,7 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
         if changes:
             record["change"] = changes[0][1] if len(changes) == 1 else "\n".join(
                 f"# {cond}\n{text}" for cond, text in changes)
-        plot = await _harness(sandbox, ["python", "plot.py"], "plots")
+        plot = await _harness(ctx, sandbox, ["python", "plot.py"], "plots")
         record["plot_ok"] = plot.ok()
     record["workdir"] = str(rel / "work")
     record["figures"] = [str(rel / "work" / name) for name in WorkDir(work).files("*.png")]

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from proctor.agents._context import RunContext
+from proctor.agents._gating import Trajectory, submit
 from proctor.agents._text import clipped
 from proctor.control import Action, LiteratureQuery
 from proctor.llm import get_model
@@ -44,7 +45,9 @@ def _show(hit: Any) -> str:
     return f"{p.title} ({p.venue} {p.year or ''}): {' '.join(p.text.split())[:300]}"
 
 
-async def _approved_queries(ctx: RunContext, idea: dict[str, Any], queries: list[str]) -> list[str]:
+async def _approved_queries(ctx: RunContext, idea: dict[str, Any], queries: list[str],
+                            trajectory: Trajectory) -> list[str]:
+    """Each query through the gate (held ones pause the run); the queries that may run, as approved."""
     allowed = []
     for q in queries:
         q = " ".join(q.split())[:200]
@@ -52,9 +55,9 @@ async def _approved_queries(ctx: RunContext, idea: dict[str, Any], queries: list
             continue
         action = Action(node="check_novelty", task=f"novelty search for: {idea['Title']}",
                         payload=LiteratureQuery(query=q))
-        outcome = await ctx.gate.submit(action)
-        if outcome.status == "approved" and outcome.approved is not None:
-            allowed.append(outcome.approved.action.payload.query)  # type: ignore[union-attr]
+        approved = await submit(ctx, action, trajectory=trajectory)
+        if approved is not None and isinstance(approved.action.payload, LiteratureQuery):
+            allowed.append(approved.action.payload.query)
     return allowed
 
 
@@ -74,13 +77,14 @@ async def check_idea_novelty(ctx: RunContext, idea: dict[str, Any], earlier: lis
         ctx.run.write_artifact(f"novelty/{idea['Name']}.json", record)
         return record
     queries: list[str] = []
+    trajectory = Trajectory()
     evidence = None
     for round_no in range(settings.workflow.novelty_rounds):
         shown: list[str] = [_show(h) for h in evidence.hits[:5]] if evidence else []
         prompt = render("agents/novelty_queries.j2", idea=idea, previous_queries=queries, hits=shown)
         proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=120,
                                           seed=settings.workflow.seed + round_no)
-        queries += await _approved_queries(ctx, idea, [q for q in proposed.queries if q][:3])
+        queries += await _approved_queries(ctx, idea, [q for q in proposed.queries if q][:3], trajectory)
         evidence = await acheck_novelty(index, text, queries, earlier_ideas=earlier)
     assert evidence is not None
     top = evidence.hits[: settings.workflow.novelty_evidence]

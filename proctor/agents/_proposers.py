@@ -1,7 +1,8 @@
 """The three proposers: the untrusted model expresses an idea as knobs, code edits or constants.
 
 Each returns a :class:`~._change.Change`, or a string saying why the attempt failed (shown to the
-model on its next attempt).
+model on its next attempt). ``role`` picks the model (``untrusted`` proposes; the experiment node's
+policies ask the ``trusted`` model through the same proposers), ``draw`` a fresh sample.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from proctor.prompts import render
 
 
 async def _propose_knobs(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
-                         last_error: str, attempt: int, history: list[str]) -> Change | str:
+                         last_error: str, attempt: int, history: list[str],
+                         *, role: str = "untrusted", draw: int = 0) -> Change | str:
     wf = ctx.settings.workflow
     prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
                     knobs=[describe_knob(k) for k in agent_knobs(template.knobs)], baseline=baseline,
                     last_error=last_error, history=history)
-    proposal = await get_model("untrusted", ctx.settings).structured(
-        [{"role": "user", "content": prompt}], knob_model(template.knobs), max_tokens=300, seed=wf.seed + attempt)
+    proposal = await get_model(role, ctx.settings).structured(
+        [{"role": "user", "content": prompt}], knob_model(template.knobs), max_tokens=300,
+        seed=wf.seed + attempt + 7919 * draw)
     config = proposal.model_dump()
     rationale = config.pop("rationale")
     try:
@@ -58,21 +61,24 @@ def _code_change(source: str, edits: list[tuple[str, str]], rationale: str) -> C
 
 
 async def _propose_code(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
-                        last_error: str, attempt: int, history: list[str]) -> Change | str:
+                        last_error: str, attempt: int, history: list[str],
+                         *, role: str = "untrusted", draw: int = 0) -> Change | str:
     wf = ctx.settings.workflow
     source = (template.root / "experiment.py").read_text()
     anchors = edit_anchors(ctx.settings, source)
     prompt = render("agents/experiment_code.j2", idea=idea, task_description=template.prompt.task_description,
                     code=source, baseline=baseline, last_error=last_error, anchored=anchors is not None,
                     history=history)
-    proposal = await get_model("untrusted", ctx.settings).structured(
-        [{"role": "user", "content": prompt}], edit_schema(anchors), max_tokens=400, seed=wf.seed + attempt)
+    proposal = await get_model(role, ctx.settings).structured(
+        [{"role": "user", "content": prompt}], edit_schema(anchors), max_tokens=400,
+        seed=wf.seed + attempt + 7919 * draw)
     edits = [(e.search, e.replace) for e in proposal.edits]  # type: ignore[attr-defined]
     return _code_change(source, edits, proposal.rationale)  # type: ignore[attr-defined]
 
 
 async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any], baseline: str,
-                             last_error: str, attempt: int, history: list[str]) -> Change | str:
+                             last_error: str, attempt: int, history: list[str],
+                         *, role: str = "untrusted", draw: int = 0) -> Change | str:
     wf = ctx.settings.workflow
     source = (template.root / "experiment.py").read_text()
     constants = agent_constants(template)  # non-empty: experiment_mode checked
@@ -80,8 +86,9 @@ async def _propose_constants(ctx: RunContext, template: Any, idea: dict[str, Any
                  for c in constants]
     prompt = render("agents/experiment_config.j2", idea=idea, task_description=template.prompt.task_description,
                     knobs=described, baseline=baseline, last_error=last_error, history=history)
-    proposal = await get_model("untrusted", ctx.settings).structured(
-        [{"role": "user", "content": prompt}], constants_schema(constants), max_tokens=300, seed=wf.seed + attempt)
+    proposal = await get_model(role, ctx.settings).structured(
+        [{"role": "user", "content": prompt}], constants_schema(constants), max_tokens=300,
+        seed=wf.seed + attempt + 7919 * draw)
     values = proposal.model_dump()
     rationale = values.pop("rationale")
     edits = constant_edits(constants, values)

@@ -139,6 +139,10 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
         values = snapshot.values
         run.write_artifact("results.json", {"ideas": values.get("ideas", []), "stages": values.get("stages", []),
                                             "outcomes": values.get("outcomes", [])})
+        errors = [f"{o.get('idea')}: {e}" for o in values.get("outcomes", []) for e in o.get("errors", [])]
+        if errors:  # a stage raised: the run's work is incomplete, whatever else finished
+            run.set_status("failed", f"{len(errors)} stage error(s), first: {errors[0][:300]}; see summary.json")
+            return
         run.set_status("succeeded")
     except RunStopRequested as exc:
         if exc.kind == "pause":

@@ -17,7 +17,16 @@ from proctor.agents._text import clipped
 from proctor.diffs import added_lines
 from proctor.llm import get_model
 from proctor.log import ErrorEvent, emit
-from proctor.paper import Prose, Reference, ResultsTable, aggregate, numbers_in, reference_key, write_paper
+from proctor.paper import (
+    Prose,
+    Reference,
+    ResultsTable,
+    aggregate,
+    figure_caption,
+    numbers_in,
+    reference_key,
+    write_paper,
+)
 from proctor.prompts import render
 from proctor.sandboxes import SandboxError, WorkDir
 from proctor.settings import Settings  # noqa: TC001
@@ -69,16 +78,19 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
         conditions.setdefault(rec["condition"], {"runs": []})["runs"].append((run_name, rec["final_info"]))
     table = aggregate(conditions)
     out = ctx.run.artifact_path(f"papers/{idea['Name']}")
-    figures = []
+    figures: list[dict[str, str]] = []
     for rel in experiment.get("figures", []):
-        name = Path(rel).name
-        work = WorkDir(ctx.run.path / (experiment.get("workdir") or Path(rel).parent))
+        src = Path(rel)
+        work = WorkDir(ctx.run.path / (experiment.get("workdir") or src.parent))
+        # The untrusted file name never reaches the paper: the copy gets a harness-chosen name (the
+        # figures are the work directory's *.png files) and the caption keeps [A-Za-z0-9 -] of the stem.
+        name = f"figure_{len(figures) + 1}.png"
         try:  # through the trust boundary: a regular file only, bytes copied, mode bits dropped
-            work.copy_file(name, out, name)
+            work.copy_file(src.name, out, name)
         except (OSError, SandboxError) as exc:
             emit(ErrorEvent(where="write_paper", message=f"figure skipped: {exc}", recoverable=True))
             continue
-        figures.append({"path": name, "caption": Path(name).stem.replace("_", " ")})
+        figures.append({"path": name, "caption": figure_caption(src.stem, len(figures) + 1)})
     refs = _references(novelty)
     prose = await draft_prose(idea, table, [f"{r.title} ({r.year})" for r in refs], ctx.settings)
     # A small model may echo the instructions or leave sections blank: say so rather than hide it.

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 control_group = click.Group("control", help="Monitors, protocols, calibration and evaluation.")
 audit_group = click.Group("audit", help="The human audit queue and the tamper-evident audit log.")
@@ -123,6 +123,47 @@ def _queue(db: str | None, run: str | None, overrides: tuple[str, ...]) -> tuple
                       busy_timeout_ms=settings.control.busy_timeout_ms), log_path
 
 
+def _all_queues(db: str | None, run: str | None, overrides: tuple[str, ...]) -> list[tuple[str, Any, Path]]:
+    """``(label, queue, audit log)`` for ``--db``/``--run`` if given, else every queue there is.
+
+    Without flags: the default queue (user state directory or ``control.queue_path``) and the
+    queue of every run under ``runs_dir``, batch runs included, so any command a paused run
+    prints works as printed.
+    """
+    from proctor.control import AuditQueue
+    from proctor.control.audit import control_paths
+
+    if db or run:
+        queue, log = _queue(db, run, overrides)
+        return [(run or str(db), queue, log)]
+    settings = _settings(overrides)
+    found: list[tuple[str, Path, Path]] = []
+    qp, lp = control_paths(settings.control.queue_path, settings.control.audit_log_path, None)
+    if qp.exists():
+        found.append(("(default)", qp, lp))
+    root = Path(settings.runs_dir)
+    for candidate in sorted([*root.glob("*/control/audit.sqlite"), *root.glob("batches/*/runs/*/control/audit.sqlite")]):
+        run_dir = candidate.parent.parent
+        q, log = control_paths(None, None, run_dir)
+        found.append((run_dir.name, q, log))
+    return [(label, AuditQueue(q, budget=settings.control.audit_budget,
+                               busy_timeout_ms=settings.control.busy_timeout_ms), log) for label, q, log in found]
+
+
+def _find_item(item_id: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> tuple[Any, Path, Any]:
+    """``(queue, audit log, item)`` holding ``item_id``, searched in every queue."""
+    from proctor.control import QueueError
+
+    queues = _all_queues(db, run, overrides)
+    for _label, queue, log in queues:
+        try:
+            return queue, log, queue.get(item_id)
+        except QueueError:
+            continue
+    raise click.ClickException(f"no audit item {item_id} in any of {len(queues)} queue(s) "
+                               "(the default one and every run under runs_dir); --run RUN_DIR names one")
+
+
 _db_options = [click.option("--db", default=None, help="Queue database (default: from settings)."),
                click.option("--run", "run", default=None, help="Run directory whose queue to use."), _set_option]
 
@@ -146,26 +187,29 @@ def _guard(call: Any) -> Any:
 @click.option("--status", type=click.Choice(["open", "all", "pending", "escalated", "decided"]), default="open")
 @_with_db
 def list_command(status: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
-    """Held actions, most suspicious first, and the budget counter."""
-    queue, _ = _queue(db, run, overrides)
-    items = _guard(lambda: queue.list(status))
-    table = Table("id", "node", "percentile", "score", "protocol", "status", "reason")
-    for it in items:
-        table.add_row(it.id, it.node, f"{it.percentile:.3f}", f"{it.score:.3f}", it.protocol, it.status,
+    """Held actions of every run (or of ``--run``/``--db``), most suspicious first, and the budget counter."""
+    rows, used, allowed, seen = [], 0, 0.0, 0
+    for label, queue, _log in _all_queues(db, run, overrides):
+        rows += [(label, it) for it in _guard(lambda q=queue: q.list(status))]
+        b = _guard(queue.budget)
+        used, allowed, seen = used + b.used, allowed + b.allowed, seen + b.seen
+    rows.sort(key=lambda r: (-r[1].percentile, -r[1].score))
+    table = Table("run", "node", "percentile", "score", "protocol", "status", "reason")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=max([len(it.id) for _, it in rows], default=2)))
+    for label, it in rows:
+        table.add_row(it.id, label[-40:], it.node, f"{it.percentile:.3f}", f"{it.score:.3f}", it.protocol, it.status,
                       it.reason[:60])
     console.print(table)
-    b = _guard(queue.budget)
-    console.print(f"audits used {b.used} of {b.allowed:.2f} allowed ({b.budget:.1%} of {b.seen} actions)"
-                  + (" [red]over budget[/red]" if b.over else ""))
+    console.print(f"audits used {used} of {allowed:.2f} allowed ({seen} actions)"
+                  + (" [red]over budget[/red]" if used > allowed else ""))
 
 
 @audit_group.command("show")
 @click.argument("item_id")
 @_with_db
 def show_command(item_id: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
-    """One item's evidence bundle, as JSON."""
-    queue, _ = _queue(db, run, overrides)
-    item = _guard(lambda: queue.get(item_id))
+    """One item's evidence bundle, as JSON (found in whichever run's queue holds it)."""
+    _queue_, _log, item = _find_item(item_id, db, run, overrides)
     click.echo(item.model_dump_json(indent=2))
 
 
@@ -176,32 +220,70 @@ def show_command(item_id: str, db: str | None, run: str | None, overrides: tuple
 @click.option("--rationale", required=True)
 @click.option("--modified-action", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON of the modified Action (for 'modify').")
+@click.option("--modified", "modified_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="For 'modify': a file with the new text: a file edit's whole new file, a command line, "
+                   "a query or a message (see `audit show`); the diff is recomputed.")
 @_with_db
 def decide_command(item_id: str, decision: str, reviewer: str, rationale: str, modified_action: str | None,
-                   db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
-    """Record a reviewer's decision on a held action."""
-    from proctor.control import Action, AuditLog
+                   modified_file: str | None, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
+    """Record a reviewer's decision on a held action (of any run; the resumed run executes a modification as given)."""
+    from proctor.control import Action, AuditLog, AuditLogError, ModifyError, modify_action
 
-    queue, log_path = _queue(db, run, overrides)
+    queue, log_path, held = _find_item(item_id, db, run, overrides)
     modified = Action.model_validate_json(Path(modified_action).read_text()) if modified_action else None
+    if modified_file is not None:
+        try:
+            modified = modify_action(held.evidence.action, Path(modified_file).read_text(encoding="utf-8"))
+        except ModifyError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if decision == "modify" and modified is None:
+        raise click.ClickException("'modify' needs --modified FILE (the new text) or --modified-action FILE")
     item = _guard(lambda: queue.decide(item_id, decision, reviewer=reviewer, rationale=rationale,  # type: ignore[arg-type]
                                        modified=modified))
-    AuditLog(log_path).append("human_decision", {"item_id": item_id, "decision": decision, "reviewer": reviewer,
-                                                 "rationale": rationale, "action_digest": item.action_digest})
-    console.print(f"{item_id}: {decision} by {reviewer} ({item.status})")
+    try:
+        AuditLog(log_path).append("human_decision", {
+            "item_id": item_id, "decision": decision, "reviewer": reviewer, "rationale": rationale,
+            "action_digest": item.action_digest, "via": "cli",
+            "modified_digest": modified.digest() if modified is not None else None})
+    except AuditLogError as exc:  # the queue holds the decision; the gate logs it again on resume
+        console.print(f"[yellow]decision recorded in the queue, but not in the audit log[/yellow]: {exc}")
+    console.print(f"{item_id}: {decision} by {reviewer} ({item.status}); `proctor resume` continues the run")
+
+
+_VERIFY_EXIT = {"intact": 0, "tampered": 1, "truncated": 1, "missing": 1, "key_missing": 3, "key_mismatch": 3,
+                "unkeyed": 4}
+_VERIFY_SAYS = {"tampered": "[red]is NOT intact (tampered)[/red]", "truncated": "[red]is NOT intact (truncated)[/red]",
+                "missing": "[red]is missing[/red]", "key_missing": "[red]cannot be verified (key missing)[/red]",
+                "key_mismatch": "[red]cannot be verified (different key)[/red]",
+                "unkeyed": "[yellow]is unkeyed: cannot prove integrity[/yellow]"}
 
 
 @audit_group.command("verify")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @_with_db
 def verify_command(path: str | None, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
-    """Check the hash chain of the audit log; exit 1 naming the first bad record."""
-    from proctor.control import verify_log
+    """Check the keyed chain and anchored head of the audit log.
+
+    Exit 0: intact. 1: tampered (names the first bad record), truncated, or missing. 3: the key
+    is missing or differs from the one the log was written with (both key ids are named). 4: an
+    unkeyed log of the earlier format, whose integrity cannot be proven.
+    """
+    from rich.markup import escape
+
+    from proctor.control.audit import AuditLogError, verify_log
 
     _, log_path = _queue(db, run, overrides)
-    result = verify_log(Path(path) if path else log_path)
-    if not result.ok:
-        console.print(f"[red]audit log {path or log_path} is NOT intact[/red]: first bad record "
-                      f"{result.first_bad}: {result.reason}")
-        sys.exit(1)
-    console.print(f"audit log {path or log_path} intact: {result.records} records")
+    where = escape(str(path or log_path))
+    try:
+        result = verify_log(Path(path) if path else log_path)
+    except AuditLogError as exc:
+        console.print(f"[red]audit log {where} cannot be verified[/red]: {escape(str(exc))}")
+        sys.exit(3)
+    if result.ok:
+        console.print(f"audit log {where} intact: {result.records} records, key {result.key_id or '-'}")
+        if result.reason:
+            console.print(f"[yellow]note[/yellow]: {escape(result.reason)}")
+        return
+    bad = f"first bad record {result.first_bad}: " if result.status == "tampered" and result.first_bad is not None else ""
+    console.print(f"audit log {where} {_VERIFY_SAYS[result.status]}: {bad}{escape(result.reason)}")
+    sys.exit(_VERIFY_EXIT[result.status])

@@ -1,16 +1,21 @@
-"""Markdown and HTML: the paper as ``paper.md``, and that Markdown rendered to one HTML page."""
+"""Markdown: the paper as ``paper.md``, every untrusted string escaped so it renders as text.
+
+Prose, captions, reference fields and the claim check's quotes go through
+:func:`proctor.paper._escape.md_escape`; the tested change sits in a fence longer than any backtick
+run inside it. The HTML page is :mod:`proctor.paper._html`'s.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-
+from proctor.paper._escape import md_escape, md_fence
+from proctor.paper._model import Prose
 from proctor.prompts import render
 
 if TYPE_CHECKING:
     from proctor.paper._claims import UnsupportedClaim
-    from proctor.paper._model import Prose, Reference
+    from proctor.paper._model import Reference
     from proctor.paper._results import ResultsTable
 
 
@@ -38,13 +43,13 @@ def markdown_source(
     Returns:
         The Markdown document.
     """
-    fence = "~~~~" if "```" in change else "```"
-    return render("paper/paper.md.j2", prose=prose, table=table.to_markdown(), figures=figures,
-                  references=references, run_id=run_id, unsupported=unsupported, change=change, fence=fence)
-
-
-def html_page(markdown: str, title: str) -> str:
-    """One HTML page from the paper's Markdown (CommonMark with tables)."""
-    html_body = MarkdownIt("commonmark").enable("table").render(markdown)
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>"
-            f"{title}</title></head><body>{html_body}</body></html>\n")
+    safe = {k: md_escape(v) for k, v in prose.model_dump().items()}
+    safe["title"] = md_escape(prose.title, inline=True)
+    refs = [{k: md_escape(str(getattr(r, k)), inline=True) for k in ("authors", "year", "title", "venue")}
+            for r in references]
+    flags = [{"number": md_escape(c.number, inline=True), "section": md_escape(c.section, inline=True),
+              "context": md_escape(c.context, inline=True)} for c in unsupported]
+    figs = [{"path": f["path"], "caption": md_escape(f["caption"], inline=True)} for f in figures]
+    return render("paper/paper.md.j2", prose=Prose.model_construct(None, **safe), table=table.to_markdown(),
+                  figures=figs, references=refs, run_id=run_id, unsupported=flags, change=change,
+                  fence=md_fence(change))

@@ -1,7 +1,8 @@
 """The paper in every format: Markdown, HTML, LaTeX + BibTeX, and a PDF when a TeX engine exists.
 
 Every number in a table comes from the results table; the claim check flags any number in the
-prose that no result supports, and the flags go into the paper and into ``claims.json``.
+prose that no result supports, and the flags go into the paper and into ``claims.json``. All text
+is untrusted and escaped for each format; figure files must carry harness-chosen plain names.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from proctor.paper._claims import check_claims
-from proctor.paper._latex import bibtex, build_pdf, latex_source
-from proctor.paper._markdown import html_page, markdown_source
+from proctor.paper._escape import is_figure_name
+from proctor.paper._html import html_page
+from proctor.paper._latex import bibtex, latex_source
+from proctor.paper._markdown import markdown_source
 from proctor.paper._model import Paper
+from proctor.paper._pdf import build_pdf
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +44,8 @@ def write_paper(
         out_dir: The paper's folder (created if missing); figure paths are relative to it.
         prose: The sections' text (the title is not claim-checked).
         table: The results table every reported number comes from.
-        figures: ``{"path", "caption"}`` per figure.
+        figures: ``{"path", "caption"}`` per figure; ``path`` a plain name the harness chose (such
+            as ``figure_1.png``), ``caption`` any text (escaped).
         references: The cited papers.
         run_id: The run that wrote the paper.
         support: Further numbers the prose may cite (e.g. the run's knob values).
@@ -50,7 +55,13 @@ def write_paper(
 
     Returns:
         The written files' paths and the unsupported claims.
+
+    Raises:
+        ValueError: for a figure path that is not a plain file name like ``figure_1.png``.
     """
+    bad = [f["path"] for f in figures if not is_figure_name(f["path"])]
+    if bad:
+        raise ValueError(f"{len(bad)} figure path(s) are not plain names like figure_1.png")
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = {k: v for k, v in prose.model_dump().items() if k != "title"}
     unsupported = check_claims(sections, [*table.numbers(), *support])

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from proctor.paper._escape import md_escape
+
 
 class Cell(BaseModel):
     """One aggregated metric value."""
@@ -54,15 +56,20 @@ class ResultsTable(BaseModel):
         return nums
 
     def to_markdown(self, digits: int = 4) -> str:
-        """One Markdown table per dataset: conditions as rows, metrics as columns."""
+        """One Markdown table per dataset: conditions as rows, metrics as columns.
+
+        Dataset, metric and condition names come from untrusted results files: they are escaped
+        (:func:`proctor.paper._escape.md_escape`), so a name cannot add a column, a link or a tag.
+        """
         parts = []
         for dataset in self.datasets():
             metrics = self.metrics(dataset)
-            lines = [f"**{dataset}**", "", "| condition | " + " | ".join(metrics) + " |",
+            lines = [f"**{md_escape(dataset, inline=True)}**", "",
+                     "| condition | " + " | ".join(md_escape(m, inline=True) for m in metrics) + " |",
                      "|---|" + "---|" * len(metrics)]
             for cond in self.conditions:
                 cells = self.rows.get(cond, {}).get(dataset, {})
-                lines.append(f"| {cond} | " + " | ".join(
+                lines.append(f"| {md_escape(cond, inline=True)} | " + " | ".join(
                     cells[m].fmt(digits) if m in cells else "–" for m in metrics) + " |")
             parts.append("\n".join(lines))
         return "\n\n".join(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_IMPORTS = [
     "__future__", "abc", "argparse", "collections", "contextlib", "copy", "csv", "dataclasses",
@@ -31,15 +31,25 @@ class ProtocolSpec(BaseModel):
 class ControlSettings(BaseModel):
     """Monitors, protocols, thresholds and the audit queue."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     protocol: str = Field(default="trusted_monitoring", description="Default protocol for every node.")
     protocol_params: dict[str, Any] = Field(
         default_factory=dict, description="Keyword arguments of the default protocol's factory."
     )
     node_protocols: dict[str, ProtocolSpec] = Field(
-        default_factory=dict, description="Per node type, a protocol overriding the default."
+        default_factory=dict, validation_alias=AliasChoices("node_protocols", "protocols"),
+        description="Per node type (run_experiments, check_novelty, ...), a protocol overriding the default: "
+                    "a name or {type, params}; also settable as control.protocols.<node>.",
     )
+
+    @field_validator("node_protocols", mode="before")
+    @classmethod
+    def _names_are_specs(cls, value: Any) -> Any:
+        """``control.protocols.run_experiments=defer_to_trusted`` means ``{"type": "defer_to_trusted"}``."""
+        if isinstance(value, dict):
+            return {k: {"type": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
     audit_budget: float = Field(default=0.02, ge=0.0, le=1.0,
                                 description="Fraction of actions a human may audit.")
     monitor: dict[str, Any] = Field(

@@ -6,8 +6,6 @@ readable on light and dark themes alike.
 
 from __future__ import annotations
 
-import shlex
-
 from pygments.token import Token
 from textual.content import Content
 from textual.highlight import HighlightTheme, highlight
@@ -15,12 +13,13 @@ from textual.highlight import HighlightTheme, highlight
 from proctor.control.audit import AuditItem
 from proctor.control.core import (
     Action,
-    ActionPayload,
     AgentMessage,
     FileEdit,
     LiteratureQuery,
     SandboxRun,
     ShellCommand,
+    modification_text,
+    modify_action,
 )
 
 
@@ -36,46 +35,19 @@ class DiffTheme(HighlightTheme):
 
 
 def editable_text(action: Action) -> tuple[str, str]:
-    """``(text, language)`` a reviewer edits for a ``modify`` decision."""
-    p = action.payload
-    if isinstance(p, FileEdit):
-        return (p.diff if p.diff.strip() else p.new_content or ""), "diff"
-    if isinstance(p, ShellCommand):
-        if len(p.argv) == 3 and p.argv[:2] in (["bash", "-c"], ["sh", "-c"]):
-            return p.argv[2], "bash"
-        return shlex.join(p.argv), "bash"
-    if isinstance(p, SandboxRun):
-        return shlex.join(p.command), "bash"
-    if isinstance(p, LiteratureQuery):
-        return p.query, "text"
-    return p.text, "text"
+    """``(text, language)`` a reviewer edits for a ``modify`` decision (a file edit: the whole new file)."""
+    lang = "python" if isinstance(action.payload, FileEdit) and action.payload.path.endswith(".py") else (
+        "text" if isinstance(action.payload, (FileEdit, LiteratureQuery, AgentMessage)) else "bash")
+    return modification_text(action), lang
 
 
 def modified_action(action: Action, text: str) -> Action:
-    """The action with its payload replaced by the reviewer's edited ``text``.
+    """The action with its payload replaced by the reviewer's edited ``text`` (executable as it stands).
 
     Raises:
-        ValueError: when the text is empty or cannot be split into a command.
+        ValueError: when the text is empty or does not fit the action (see :func:`modify_action`).
     """
-    if not text.strip():
-        raise ValueError("the modified action is empty")
-    p = action.payload
-    payload: ActionPayload
-    if isinstance(p, FileEdit):
-        payload = FileEdit(path=p.path, diff=text if p.diff.strip() else "",
-                           new_content=None if p.diff.strip() else text)
-    elif isinstance(p, ShellCommand):
-        shell = len(p.argv) == 3 and p.argv[:2] in (["bash", "-c"], ["sh", "-c"])
-        payload = p.model_copy(update={"argv": [*p.argv[:2], text.strip()] if shell else shlex.split(text)})
-    elif isinstance(p, SandboxRun):
-        payload = p.model_copy(update={"command": shlex.split(text)})
-    elif isinstance(p, LiteratureQuery):
-        payload = LiteratureQuery(query=text.strip())
-    elif isinstance(p, AgentMessage):
-        payload = p.model_copy(update={"text": text})
-    else:  # pragma: no cover - the payload union is closed
-        raise ValueError(f"cannot modify a {type(p).__name__}")
-    return Action.model_validate({**action.model_dump(), "payload": payload.model_dump()})
+    return modify_action(action, text)
 
 
 def action_content(action: Action) -> Content:

@@ -15,6 +15,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("PROCTOR_CONFIG", raising=False)
     monkeypatch.setenv("PROCTOR_CONTROL__QUEUE_PATH", str(tmp_path / "q.sqlite"))
     monkeypatch.setenv("PROCTOR_CONTROL__AUDIT_LOG_PATH", str(tmp_path / "log.jsonl"))
+    monkeypatch.setenv("PROCTOR_STATE_DIR", str(tmp_path / "state"))  # the audit key and anchored heads
+    monkeypatch.delenv("PROCTOR_AUDIT_KEY", raising=False)
     return tmp_path
 
 

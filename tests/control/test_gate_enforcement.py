@@ -43,6 +43,24 @@ def test_mint_and_key_are_referenced_only_by_approval_and_gate() -> None:
     assert offenders == []
 
 
+# Every place that may approve a harness action, and how often: the baseline and plot steps of the
+# experiment stage (through the run's gate, so they reach the audit log) and the sandbox
+# conformance checks (no run, no agent). A new call site must be added here on purpose.
+HARNESS_SITES = {"agents/_experiments.py": 1, "sandboxes/_conformance.py": 2, "control/gate/_gate.py": 1}
+
+
+def test_harness_approvals_come_only_from_the_listed_call_sites() -> None:
+    found: dict[str, int] = {}
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+            (isinstance(n.func, ast.Name) and n.func.id == "approve_harness")
+            or (isinstance(n.func, ast.Attribute) and n.func.attr == "approve_harness"))]
+        if calls:
+            found[str(path.relative_to(PACKAGE))] = len(calls)
+    assert found == HARNESS_SITES
+
+
 def _harness() -> Action:
     return Action(node="baseline", payload=ShellCommand(argv=["python", "baseline.py"]), origin="harness")
 

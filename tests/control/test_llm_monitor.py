@@ -1,5 +1,8 @@
 """The LLM monitor: prompt content, ensembles, structured output, and failing closed."""
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from proctor.control import (
@@ -67,6 +70,58 @@ async def test_failures_are_maximally_suspicious(output: object) -> None:
     assert verdict.score == 1.0 and not verdict.parsed
 
 
+GOOD = "<reasoning>fine</reasoning><score>1</score>"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("outputs", "failed"), [
+    ([GOOD, "no format at all", GOOD], 1),
+    (["garbage", "<reasoning>x</reasoning>", "<score>0</score>"], 3),
+    ([GOOD, RuntimeError("connection refused"), GOOD], 1),
+    ([ModelUnavailable("down")] * 3, 3),
+], ids=["one-of-three-garbled", "all-garbled", "one-call-raises", "model-down"])
+async def test_any_failed_sample_fails_closed(outputs: list[object], failed: int) -> None:
+    """One bad sample of three is not averaged to 0.33 (under the 0.7 audit threshold): it is 1.0."""
+    verdict = await llm_monitor(samples=3, model=FakeModel(list(outputs)))(_action(), build_view(_action()))
+    assert verdict.score == 1.0 and not verdict.parsed
+    assert verdict.reasons[0].startswith(f"{failed} of 3 samples failed")
+    assert sum("failed]" in r for r in verdict.reasons) == failed
+
+
+class _SlowModel:
+    """Answers the first ``fast`` calls at once, then hangs."""
+
+    name = "fake/slow"
+
+    def __init__(self, fast: int = 0) -> None:
+        self.fast, self.calls = fast, 0
+
+    async def complete(self, messages: list[dict[str, Any]], **kw: Any) -> Any:
+        self.calls += 1
+        if self.calls > self.fast:
+            await asyncio.sleep(30)
+
+        class Reply:
+            text = GOOD
+        return Reply()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fast", [0, 1], ids=["first-sample-hangs", "second-sample-hangs"])
+async def test_timeout_fails_closed(fast: int) -> None:
+    model = _SlowModel(fast)
+    verdict = await asyncio.wait_for(
+        llm_monitor(samples=3, model=model, timeout_s=0.2)(_action(), build_view(_action())), 5)
+    assert verdict.score == 1.0 and not verdict.parsed
+    assert verdict.reasons[0].startswith(f"{3 - fast} of 3 samples failed")
+    assert any("timed out" in r for r in verdict.reasons) and model.calls == fast + 1
+
+
+def test_timeout_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="timeout_s"):
+        llm_monitor(model=FakeModel([]), timeout_s=0)
+
+
 @pytest.mark.anyio
 async def test_embedded_model_uses_structured_output() -> None:
     model = FakeModel(['{"reasoning": "fine", "score": 1}'], name="local/gemma-3-270m")
@@ -82,7 +137,7 @@ async def test_through_the_gateway_mock(settings) -> None:
     s = settings.model_copy(update={"llm": settings.llm.model_copy(update={"trusted": "mock/monitor", "allow_mock": True})})
     monitor = llm_monitor(samples=2, settings=s)
     verdict = await monitor(_action(), build_view(_action()))
-    assert verdict.score == pytest.approx(0.7) and not verdict.parsed
+    assert verdict.score == 1.0 and not verdict.parsed  # not (0.4 + 1.0) / 2
     assert len(mock.requests("monitor")) == 2
 
 

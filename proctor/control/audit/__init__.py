@@ -1,10 +1,16 @@
-"""The evidence: the human audit queue, the hash-chained audit log, quarantine, and their storage.
+"""The evidence: the human audit queue, the keyed hash-chained audit log, quarantine, and their storage.
 """
 
 from proctor.control.audit._log import (
+    AUDIT_KEY_ENV,
+    AuditKey,
     AuditLog,
     AuditLogError,
     VerifyResult,
+    VerifyStatus,
+    anchor_path,
+    audit_key_path,
+    load_audit_key,
     verify_log,
 )
 from proctor.control.audit._paths import control_paths
@@ -21,9 +27,11 @@ from proctor.control.audit._queue import (
 from proctor.control.audit._sqlite import QueueUnavailable, connect
 
 __all__ = [
+    "AUDIT_KEY_ENV",
     "AuditDecision",
     "AuditDecisionKind",
     "AuditItem",
+    "AuditKey",
     "AuditLog",
     "AuditLogError",
     "AuditQueue",
@@ -33,8 +41,12 @@ __all__ = [
     "QueueError",
     "QueueUnavailable",
     "VerifyResult",
+    "VerifyStatus",
+    "anchor_path",
+    "audit_key_path",
     "connect",
     "control_paths",
+    "load_audit_key",
     "quarantine",
     "verify_log",
 ]

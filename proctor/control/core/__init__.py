@@ -24,7 +24,8 @@ from proctor.control.core._decision import (
     ProtocolDecision,
     ProtocolError,
 )
-from proctor.control.core._render import render_action
+from proctor.control.core._modify import ModifyError, modification_text, modify_action
+from proctor.control.core._render import render_action, summarize_action
 from proctor.control.core._verdict import (
     HistoryItem,
     Monitor,
@@ -47,6 +48,7 @@ __all__ = [
     "FileEdit",
     "HistoryItem",
     "LiteratureQuery",
+    "ModifyError",
     "Monitor",
     "MonitorVerdict",
     "PolicyCallbacks",
@@ -59,5 +61,8 @@ __all__ = [
     "build_view",
     "escape",
     "fail_closed",
+    "modification_text",
+    "modify_action",
     "render_action",
+    "summarize_action",
 ]

@@ -14,18 +14,44 @@ from pydantic import BaseModel, Field
 
 from proctor.control.core._actions import Action
 
+FAILED_SCORE = 1.0
+"""The score of a failed monitor, sample or part: at or above any audit threshold."""
+
 
 class MonitorVerdict(BaseModel):
     """One monitor's suspicion score for one action."""
 
     score: float = Field(ge=0.0, le=1.0, description="Suspicion in [0, 1]; 1 is certainly malicious.")
     reasons: list[str] = Field(default_factory=list, description="Why, one finding per line.")
-    parsed: bool = Field(default=True, description="False when output failed and the score is 1.0.")
+    parsed: bool = Field(
+        default=True, description="False when the monitor, or any sample or part of it, failed (raised, "
+        "timed out or gave unparseable output); the score is then 1.0 (fail-closed).")
     monitor: str = Field(description="Registry name of the monitor (or composite).")
     categories: list[str] = Field(default_factory=list, description="Finding categories (static).")
     parts: list[MonitorVerdict] = Field(
         default_factory=list, description="Verdicts of the monitors a composite combined."
     )
+
+    def with_failures(self, failed: Sequence[str], of: int, what: str) -> MonitorVerdict:
+        """This verdict, failed closed when any of its ``of`` samples or parts failed.
+
+        A failure is never averaged away: with any failure the score is ``max(good scores, 1.0)``,
+        that is 1.0, at or above every audit threshold, and ``parsed`` is False, with a first
+        reason naming how many failed. Without failures the verdict is returned unchanged.
+
+        Args:
+            failed: labels of the samples or parts that failed (``sample 2``, ``cascade.first``).
+            of: how many samples or parts there were.
+            what: what they are, plural (``samples``, ``monitors``).
+
+        Returns:
+            The verdict.
+        """
+        if not failed:
+            return self
+        why = (f"{len(failed)} of {of} {what} failed ({', '.join(failed)}): failed closed, "
+               f"score {FAILED_SCORE:g} whatever the others said")
+        return self.model_copy(update={"score": FAILED_SCORE, "parsed": False, "reasons": [why, *self.reasons]})
 
     def flat(self) -> list[MonitorVerdict]:
         """This verdict followed by every nested part, depth first."""
@@ -86,5 +112,5 @@ def build_view(
 
 def fail_closed(monitor: str, why: str) -> MonitorVerdict:
     """The verdict of a monitor that failed: maximally suspicious, marked unparsed."""
-    return MonitorVerdict(score=1.0, reasons=[f"monitor failed, treated as suspicious: {why}"],
+    return MonitorVerdict(score=FAILED_SCORE, reasons=[f"monitor failed, treated as suspicious: {why}"],
                           parsed=False, monitor=monitor)

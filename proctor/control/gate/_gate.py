@@ -58,14 +58,23 @@ class GateOutcome:
     cached: bool = False
 
 
-def approve_harness(action: Action, reason: str = "harness") -> ApprovedAction:
+def approve_harness(action: Action, reason: str = "harness", *, audit_log: AuditLog | None = None) -> ApprovedAction:
     """Approve an action written by Proctor itself (never by an agent).
+
+    Inside a run, use :meth:`Gate.approve_harness`, which also writes the approval into the run's
+    hash-chained audit log. The call sites are few and fixed (``tests/control/test_gate_enforcement.py``
+    lists them).
 
     Raises:
         ApprovalError: if the action did not originate from the harness.
+        AuditLogError: when ``audit_log`` is given and cannot be written (nothing is approved).
     """
     if action.origin != "harness":
         raise ApprovalError(f"approve_harness refuses a {action.origin} action; route it through the gate")
+    if audit_log is not None:
+        audit_log.append("harness_approval", {
+            "action_digest": action.digest(), "action_id": action.id, "node_type": action.node,
+            "kind": action.kind, "reason": reason, "rendered": render_action(action)[:2000]})
     approved = _mint(action, decision="allow", approver="harness")
     emit(GateDecisionEvent(
         action_id=action.id, action_kind=action.kind, action_digest=action.digest(),
@@ -111,6 +120,14 @@ class Gate:
         self.workdir = workdir
         self._salt = secrets.token_bytes(16)
         self._protocols: dict[str, tuple[str, ControlProtocol]] = {}
+
+    def approve_harness(self, action: Action, reason: str = "harness") -> ApprovedAction:
+        """Approve a harness action (the baseline, ``plot.py``) and record it in the audit log.
+
+        Raises:
+            ApprovalError: if the action did not originate from the harness.
+        """
+        return approve_harness(action, reason, audit_log=self.audit_log)
 
     def audit_rule(self, node: str) -> AuditRule:
         """The audit rule for a node type (calibrated, else the fallback threshold)."""
@@ -178,7 +195,7 @@ class Gate:
                 decision="escalate", action=action, executed=None, protocol=name, score=1.0,
                 verdicts=[fail_closed(name, f"{type(exc).__name__}: {exc}")],
                 reason=f"protocol failed ({type(exc).__name__}); held for a human")
-        decision = self._apply_critical(decision)
+        decision = self._apply_unparsed(self._apply_critical(decision))
         item_id = None
         if decision.decision == "escalate":
             evidence = Evidence(
@@ -203,6 +220,17 @@ class Gate:
             "decision": "escalate", "executed": None, "critical": found,
             "reason": f"critical action ({', '.join(found)}) always held for a human; protocol said "
                       f"{decision.decision}: {decision.reason}"})
+
+    @staticmethod
+    def _apply_unparsed(decision: ProtocolDecision) -> ProtocolDecision:
+        """A monitor that failed or did not parse never lets an action run: hold it for a human."""
+        failed = [part.monitor for v in decision.verdicts for part in v.flat() if not part.parsed]
+        if not failed or decision.decision in ("escalate", "terminate", "block"):
+            return decision
+        return decision.model_copy(update={
+            "decision": "escalate", "executed": None, "score": max(decision.score, 1.0),
+            "reason": f"monitor output unusable ({', '.join(sorted(set(failed)))}): held for a human; "
+                      f"protocol said {decision.decision}: {decision.reason}"})
 
     def _record(self, decision: ProtocolDecision, digest: str, item_id: str | None) -> None:
         action = decision.action
@@ -261,10 +289,10 @@ class Gate:
         if verdict.decision in ("approve", "modify"):
             target = verdict.modified if verdict.modified is not None else item.evidence.action
             approved = _mint(target, decision=verdict.decision, approver=approver)
-            self._emit_gate(target, decision, "approved", approver, verdict.rationale)
+            self._emit_gate(target, decision, "approved", approver, verdict.rationale, label=verdict.decision)
             return GateOutcome("approved", decision, approved, item_id, cached)
         status: GateStatus = "terminated" if verdict.decision == "terminate" else "blocked"
-        self._emit_gate(item.evidence.action, decision, status, approver, verdict.rationale)
+        self._emit_gate(item.evidence.action, decision, status, approver, verdict.rationale, label=verdict.decision)
         return GateOutcome(status, decision, None, item_id, cached)
 
     def _decision_for(self, item: AuditItem) -> ProtocolDecision:
@@ -276,8 +304,9 @@ class Gate:
                                 reason=item.reason, critical=item.evidence.critical)
 
     def _emit_gate(self, action: Action, decision: ProtocolDecision, status: str, approver: str,
-                   detail: str = "") -> None:
+                   detail: str = "", *, label: str | None = None) -> None:
+        """``label``: a human's decision (approve, modify, reject, terminate), recorded as it was made."""
         emit(GateDecisionEvent(
             action_id=action.id, action_kind=action.kind, action_digest=action.digest(), origin=action.origin,
-            decision=status if status != "approved" else decision.decision, approver=approver,
+            decision=label or (status if status != "approved" else decision.decision), approver=approver,
             protocol=decision.protocol, score=decision.score, detail=detail or decision.reason))
