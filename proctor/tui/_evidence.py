@@ -1,4 +1,4 @@
-"""Showing an evidence bundle, and turning an edited action text back into an action.
+"""Showing an evidence bundle and the text a reviewer edits to modify an action.
 
 Highlighting uses Textual's theme variables (``$text-success``...), so diffs and commands stay
 readable on light and dark themes alike.
@@ -19,7 +19,6 @@ from proctor.control.core import (
     SandboxRun,
     ShellCommand,
     modification_text,
-    modify_action,
 )
 
 
@@ -40,14 +39,6 @@ def editable_text(action: Action) -> tuple[str, str]:
         "text" if isinstance(action.payload, (FileEdit, LiteratureQuery, AgentMessage)) else "bash")
     return modification_text(action), lang
 
-
-def modified_action(action: Action, text: str) -> Action:
-    """The action with its payload replaced by the reviewer's edited ``text`` (executable as it stands).
-
-    Raises:
-        ValueError: when the text is empty or does not fit the action (see :func:`modify_action`).
-    """
-    return modify_action(action, text)
 
 
 def action_content(action: Action) -> Content:

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from proctor.control.audit import AuditDecisionKind, QueueError, QueueUnavailable
-from proctor.control.core import Action
-from proctor.tui._evidence import action_content, editable_text, evidence_content, modified_action
+from proctor.control.core import Action, modify_action
+from proctor.tui._evidence import action_content, editable_text, evidence_content
 from proctor.tui._modals import EditActionModal, RationaleModal
 from proctor.tui._run_control import ResumeLauncher, start_resume
 from proctor.tui._store import HeldItem, RunGone, Store
@@ -147,7 +147,7 @@ class QueuePane(Vertical):
             if result is None:
                 return
             try:
-                new = modified_action(held.item.evidence.action, result)
+                new = modify_action(held.item.evidence.action, result)
             except ValueError as exc:
                 self.app.notify(f"Cannot use that edit: {exc}", severity="error")
                 self._edit(held, result)  # reopen with the reviewer's text, nothing lost
