@@ -3,11 +3,11 @@
 ``_graph`` and ``_idea_graph`` build the graph and ``_state`` holds its state; one module per stage:
 ``_ideation``, ``_novelty``, ``_experiments`` (the run loop; ``_change`` chooses the form a change
 takes, ``_proposers`` asks the model for it, ``_code_edits`` applies code edits), ``_writeup`` and
-``_review_stage``. The template format is the ``template`` sub-package; ``_runner`` starts and resumes
+``_review_stage``; ``_harness`` runs the harness's own steps from a pristine copy. The template format is the ``template`` sub-package; ``_runner`` starts and resumes
 runs on the checkpointer ``_checkpointers`` opens.
 """
 
-from proctor.agents._change import experiment_mode
+from proctor.agents._change import Change, experiment_mode
 from proctor.agents._checkpointers import (
     checkpointer_url,
     open_checkpointer,
@@ -17,6 +17,7 @@ from proctor.agents._checkpointers import (
 from proctor.agents._context import RunContext
 from proctor.agents._gating import RunTerminated
 from proctor.agents._graph import ResearchState, build_graph
+from proctor.agents._idea_graph import build_idea_graph
 from proctor.agents._runner import execute, resume_run, settings_for_resume, start_run
 from proctor.agents._state import Idea
 from proctor.agents.template import (
@@ -32,6 +33,7 @@ from proctor.agents.template import (
 )
 
 __all__ = [
+    "Change",
     "FinalInfo",
     "Idea",
     "Knob",
@@ -42,6 +44,7 @@ __all__ = [
     "Template",
     "TemplateError",
     "build_graph",
+    "build_idea_graph",
     "checkpointer_url",
     "execute",
     "experiment_mode",

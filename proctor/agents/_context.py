@@ -21,6 +21,10 @@ class RunContext:
 
     settings: Settings
     run: RunDir
+    propose: Any = None
+    """The experiment node's untrusted proposer, when not the model's (the red-team harness's attack)."""
+    prose_writer: Any = None
+    """Writes the paper's prose from its prompt instead of the model (the red-team harness's ``--fast``)."""
     _gate: Any = None
     _index: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)

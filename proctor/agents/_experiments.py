@@ -1,8 +1,11 @@
 """Experiments: the harness runs the baseline; the agent's change and its runs pass the gate.
 
 Steps:
-    1. Copy the template into ``experiments/<idea>/work`` and open a sandbox on it.
-    2. The harness (not the agent) runs the baseline ``run_0``.
+    1. The harness (not the agent) runs the baseline ``run_0`` in a sandbox of its own on a pristine
+       copy of the template and keeps its results outside every sandbox (see :mod:`._harness`).
+    2. A fresh copy of the template becomes ``experiments/<idea>/work`` (on a resume too: nothing an
+       earlier attempt left is trusted) and a sandbox opens on it, the pristine copy read-only at
+       ``/harness``.
     3. The untrusted model expresses the idea as a change, in one of three modes
        (``workflow.experiment_mode``; see :func:`._change.experiment_mode` for ``auto``):
        - ``knobs``: knob values under a schema built from the template's typed knobs, written as
@@ -16,13 +19,16 @@ Steps:
        through the control gate, and the sandbox executes only what the gate approved.
     4. Results are parsed and validated; a failed attempt (an edit that does not apply or compile,
        a crashed run, a bad ``final_info.json``) is retried, bounded, with its error shown to the
-       model; ``plot.py`` makes the figures; everything stays in the run directory.
+       model in a fixed vocabulary (exit, limit hit, the exception's last line; names cut to safe
+       characters); the pristine ``plot.py`` (``python -I /harness/plot.py``) makes the figures from
+       a restored baseline and the agent's runs; everything stays in the run directory.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,16 +36,19 @@ from typing import Any
 from proctor.agents._change import Change, experiment_mode
 from proctor.agents._context import RunContext
 from proctor.agents._gating import Trajectory, execute_approved, submit
+from proctor.agents._harness import (
+    fresh_workdir,
+    harness_exec,
+    harness_path,
+    pristine_copy,
+    restore_baseline,
+    run_baseline,
+    tree_digest,
+)
 from proctor.agents._policies import NodePolicies, PolicyFailed
 from proctor.agents._proposers import PROPOSERS
 from proctor.control import Action, FileEdit, ShellCommand, render_action
 from proctor.log import ErrorEvent, emit
-
-
-async def _harness(ctx: RunContext, sandbox: Any, argv: list[str], reason: str) -> Any:
-    """Run a harness step (never agent-written); its approval goes into the run's audit log."""
-    action = Action(node="run_experiments", payload=ShellCommand(argv=argv), origin="harness")
-    return await sandbox.exec(ctx.gate.approve_harness(action, reason))
 
 
 def _policies(ctx: RunContext, propose: Any, template: Any, idea: dict[str, Any], baseline: str, attempt: int,
@@ -61,10 +70,35 @@ def _policies(ctx: RunContext, propose: Any, template: Any, idea: dict[str, Any]
     return NodePolicies(ctx, sources={change.path: change.old}, regenerate=regenerate)
 
 
+_LABEL = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _label(name: str) -> str:
+    """A dataset or metric name as prompts show it: written by untrusted code, so cut to [A-Za-z0-9_.-]."""
+    return _LABEL.sub("", str(name))[:40] or "unnamed"
+
+
 def _summary(info: dict[str, Any]) -> str:
-    return "; ".join(f"{ds}: " + ", ".join(f"{m}={v:.4g}" for m, v in (b.get("means") or {}).items()
-                                             if isinstance(v, (int, float)))
-                     for ds, b in info.items())
+    return "; ".join(f"{_label(ds)}: " + ", ".join(f"{_label(m)}={v:.4g}" for m, v in (b.get("means") or {}).items()
+                                                    if isinstance(v, (int, float)))
+                     for ds, b in list(info.items())[:8])
+
+
+_ERROR_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*(?:Error|Exception|Interrupt|Exit)\b[^\n]*)$", re.M)
+
+
+def _failure(result: Any) -> str:
+    """A failed run as the next prompt sees it: the exit, the limit hit, and the exception's last line
+    (printable ASCII, cut), never the raw output."""
+    parts = [f"exit {result.exit_code}"]
+    for flag, text in (("timed_out", "timed out"), ("oom_killed", "out of memory"),
+                       ("disk_quota_exceeded", "over the disk quota")):
+        if getattr(result, flag, False):
+            parts.append(text)
+    lines = _ERROR_LINE.findall(result.stderr or "")
+    if lines:
+        parts.append("".join(c for c in lines[-1] if 32 <= ord(c) < 127)[:300])
+    return "; ".join(parts)
 
 
 async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[str, Any], change: Change,
@@ -113,7 +147,7 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
             continue
         info_rel = f"{run_name}/final_info.json"
         if not result.ok() or not work.is_file(info_rel):
-            errors.append(f"{run_name}: exit {result.exit_code}; {result.stderr[-600:]}")
+            errors.append(f"{run_name}: {_failure(result)}")
             continue
         try:
             info = final_info_from(work, info_rel).model_dump()
@@ -133,61 +167,63 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
         HeldForHuman: an action awaits a human decision (the run pauses and resumes later).
         RunTerminated: a reviewer terminated the run.
     """
-    from proctor.agents.template import final_info_from, load_template, run_argv
+    from proctor.agents.template import load_template
     from proctor.sandboxes import WorkDir, open_sandbox
 
     settings, wf = ctx.settings, ctx.settings.workflow
     template = load_template(template_name)
     mode = experiment_mode(settings, template)
-    propose = PROPOSERS[mode]
+    propose = ctx.propose or PROPOSERS[mode]
     seeded = any(k.name == "seed" for k in template.knobs)
     seeds = wf.seeds if seeded else 1  # a template without a seed knob takes no --seed: one run each
     rel = Path("experiments") / idea["Name"]
     exp_dir = ctx.run.artifact_path(str(rel))
     work = exp_dir / "work"
-    if not work.exists():
-        template.copy_to(work)
     record: dict[str, Any] = {"idea": idea["Name"], "template": template.name, "mode": mode, "seeds": seeds,
                               "runs": {}, "attempts": []}
-    async with await open_sandbox(settings.sandbox, workdir=work) as sandbox:
-        if not sandbox.work.is_file("run_0/final_info.json"):
-            result = await _harness(ctx, sandbox, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
-            if not result.ok():
-                raise RuntimeError(f"the template's baseline failed (exit {result.exit_code}): "
-                                   f"{result.stderr[-1500:]}")
-        baseline = final_info_from(sandbox.work, "run_0/final_info.json").model_dump()
+    with pristine_copy(template, settings) as harness:
+        digest = tree_digest(harness)
+        baseline = await run_baseline(ctx, template, exp_dir, harness)
         record["runs"]["run_0"] = {"condition": "baseline", "seed": wf.seed, "final_info": baseline}
-        trajectory = Trajectory()  # this idea's experiment node, as its monitors see it
-        attempt = 0  # numbers every attempt of every planned run, so run directories stay unique
-        history: list[str] = []
-        changes: list[tuple[str, str]] = []
-        for step in range(1, wf.runs_per_idea + 1):
-            condition = "idea" if wf.runs_per_idea == 1 else f"idea_{step}"
-            last_error = ""
-            for _ in range(wf.max_experiment_attempts):
-                attempt += 1
-                change = await propose(ctx, template, idea, _summary(baseline), last_error, attempt, history)
-                if isinstance(change, str):
-                    last_error = change
-                    record["attempts"].append({"attempt": attempt, "step": step, "error": last_error})
-                    continue
-                policies = _policies(ctx, propose, template, idea, _summary(baseline), attempt, history, change)
-                ok_runs, errors, entry, change = await _run_change(
-                    ctx, sandbox, template, idea, change, attempt, seeds, seeded, condition, record, rel,
-                    trajectory, policies)
-                record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
-                if ok_runs:
-                    changes.append((condition, change.shown))
-                    first = record["runs"][ok_runs[0]]["final_info"]
-                    history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(first)}")
-                    break
-                last_error = "; ".join(errors)[:800]
-                emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))
-        if changes:
-            record["change"] = changes[0][1] if len(changes) == 1 else "\n".join(
-                f"# {cond}\n{text}" for cond, text in changes)
-        plot = await _harness(ctx, sandbox, ["python", "plot.py"], "plots")
-        record["plot_ok"] = plot.ok()
+        # A resume never trusts what an earlier attempt's code left: the agent starts on a fresh copy.
+        fresh_workdir(template, work)
+        async with await open_sandbox(settings.sandbox, workdir=work, harness_dir=harness) as sandbox:
+            trajectory = Trajectory()  # this idea's experiment node, as its monitors see it
+            attempt = 0  # numbers every attempt of every planned run, so run directories stay unique
+            history: list[str] = []
+            changes: list[tuple[str, str]] = []
+            for step in range(1, wf.runs_per_idea + 1):
+                condition = "idea" if wf.runs_per_idea == 1 else f"idea_{step}"
+                last_error = ""
+                for _ in range(wf.max_experiment_attempts):
+                    attempt += 1
+                    change = await propose(ctx, template, idea, _summary(baseline), last_error, attempt, history)
+                    if isinstance(change, str):
+                        last_error = change
+                        record["attempts"].append({"attempt": attempt, "step": step, "error": last_error})
+                        continue
+                    policies = _policies(ctx, propose, template, idea, _summary(baseline), attempt, history, change)
+                    ok_runs, errors, entry, change = await _run_change(
+                        ctx, sandbox, template, idea, change, attempt, seeds, seeded, condition, record, rel,
+                        trajectory, policies)
+                    record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
+                    if ok_runs:
+                        changes.append((condition, change.shown))
+                        first = record["runs"][ok_runs[0]]["final_info"]
+                        history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(first)}")
+                        break
+                    last_error = "; ".join(errors)[:800]
+                    emit(ErrorEvent(where="run_experiments", message=last_error, recoverable=True))
+            if changes:
+                record["change"] = changes[0][1] if len(changes) == 1 else "\n".join(
+                    f"# {cond}\n{text}" for cond, text in changes)
+            # The plots run the pristine plot.py on a restored baseline and the agent's runs.
+            restore_baseline(sandbox.work, exp_dir, sandbox.uid, sandbox.gid)
+            plot_argv = ["python", "-I", f"{harness_path(sandbox)}/plot.py"]
+            plot = await harness_exec(ctx, sandbox, plot_argv, "plots (pristine plot.py)")
+            record["plot_ok"] = plot.ok()
+            record["harness"] = {"plot_argv": plot_argv, "template_sha256": digest,
+                                 "unchanged": tree_digest(harness) == digest}
     record["workdir"] = str(rel / "work")
     record["figures"] = [str(rel / "work" / name) for name in WorkDir(work).files("*.png")]
     record["status"] = "ok" if any(r["condition"] != "baseline" for r in record["runs"].values()) else "failed"

@@ -71,11 +71,13 @@ def build_idea_graph(ctx: RunContext) -> Any:
 
     async def experiments(state: IdeaState) -> dict[str, Any]:
         from proctor.agents._experiments import run_experiments
+        from proctor.agents._handoff import handed_idea
 
         duplicate = _duplicate_of(state.get("novelty", {}))
         if duplicate and ctx.settings.workflow.skip_duplicates:
             return {"status": "skipped", "reason": duplicate}
-        return await run_experiments(ctx, state["idea"], ctx.settings.workflow.template)
+        idea = await handed_idea(ctx, state["idea"])  # gated, then paraphrased (control.paraphrase)
+        return await run_experiments(ctx, idea, ctx.settings.workflow.template)
 
     async def writeup(state: IdeaState) -> dict[str, Any]:
         from proctor.agents._writeup import write_idea_paper

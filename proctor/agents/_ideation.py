@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import Field, create_model
+
 from proctor.agents._state import Idea
+from proctor.agents._text import clipped
 from proctor.llm import get_model
 from proctor.prompts import render
 from proctor.settings import Settings  # noqa: TC001
+
+IdeaDraft: type[Idea] = create_model(
+    "Idea", __base__=Idea,
+    Thought=(clipped(300), Field(default="", description="Why this idea is worth testing, in a sentence or two.")))
+"""What the model writes: an :class:`Idea` and its reasoning (``Thought``, last so the idea's fields come
+first). The thought stays in the idea's record and is the reasoning the idea's hand-off carries to the
+monitors; the schema keeps the name ``Idea``."""
 
 DEFAULT_SEED_IDEAS = [
     {"Name": "learning_rate_warmup", "Title": "Does Learning-Rate Warmup Matter for Small MLPs?",
@@ -57,11 +67,11 @@ async def propose_idea(state: dict[str, Any], settings: Settings,
         seeds = rotated([s.model_dump() for s in template.seed_ideas], n)[:3] or DEFAULT_SEED_IDEAS
         task = template.prompt.task_description
     messages = ideation_messages(state, seeds, task, archive or [])
-    idea = await model.structured(messages, Idea, max_tokens=400, seed=settings.workflow.seed + n)
+    idea = await model.structured(messages, IdeaDraft, max_tokens=400, seed=settings.workflow.seed + n)
     for r in range(settings.workflow.reflection_rounds):
         prompt = render("agents/ideation_reflect.j2", direction=state["direction"], idea=idea.model_dump_json(),
                         round=r + 1, rounds=settings.workflow.reflection_rounds)
-        idea = await model.structured([{"role": "user", "content": prompt}], Idea, max_tokens=400,
+        idea = await model.structured([{"role": "user", "content": prompt}], IdeaDraft, max_tokens=400,
                                       seed=settings.workflow.seed + n)
     taken = {i["Name"] for i in state.get("ideas", [])}
     if idea.Name in taken:  # names become directory names: keep them unique within the run

@@ -1,8 +1,9 @@
 """The novelty check: model-written queries over rounds, a verdict citing passages, and a signal.
 
 Steps:
-    1. The untrusted model writes search queries (each a ``query`` action through the control
-       gate); later rounds see the hits so far and refine.
+    1. The untrusted model writes search queries and its reasoning for them (each query a ``query``
+       action through the control gate, the reasoning its reasoning channel); later rounds see the
+       hits so far and refine.
     2. The index returns passages (two-stage search) and the deterministic signal: the highest
        similarity to any passage, the nearest papers, and near-duplicates among the run's ideas.
     3. The model decides novel / not novel, citing passage numbers; the verdict, queries, evidence
@@ -30,6 +31,7 @@ class Queries(BaseModel):
     """Search queries the model proposes."""
 
     queries: list[clipped(200)]  # type: ignore[valid-type]
+    reasoning: clipped(300) = ""  # type: ignore[valid-type]  # last: the queries come first
 
 
 class NoveltyDecision(BaseModel):
@@ -46,15 +48,16 @@ def _show(hit: Any) -> str:
 
 
 async def _approved_queries(ctx: RunContext, idea: dict[str, Any], queries: list[str],
-                            trajectory: Trajectory) -> list[str]:
-    """Each query through the gate (held ones pause the run); the queries that may run, as approved."""
+                            trajectory: Trajectory, reasoning: str = "") -> list[str]:
+    """Each query through the gate (held ones pause the run), with the model's reasoning for them; the
+    queries that may run, as approved."""
     allowed = []
     for q in queries:
         q = " ".join(q.split())[:200]
         if not q:
             continue
         action = Action(node="check_novelty", task=f"novelty search for: {idea['Title']}",
-                        payload=LiteratureQuery(query=q))
+                        reasoning=reasoning or None, payload=LiteratureQuery(query=q))
         approved = await submit(ctx, action, trajectory=trajectory)
         if approved is not None and isinstance(approved.action.payload, LiteratureQuery):
             allowed.append(approved.action.payload.query)
@@ -82,9 +85,10 @@ async def check_idea_novelty(ctx: RunContext, idea: dict[str, Any], earlier: lis
     for round_no in range(settings.workflow.novelty_rounds):
         shown: list[str] = [_show(h) for h in evidence.hits[:5]] if evidence else []
         prompt = render("agents/novelty_queries.j2", idea=idea, previous_queries=queries, hits=shown)
-        proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=120,
+        proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=160,
                                           seed=settings.workflow.seed + round_no)
-        queries += await _approved_queries(ctx, idea, [q for q in proposed.queries if q][:3], trajectory)
+        queries += await _approved_queries(ctx, idea, [q for q in proposed.queries if q][:3], trajectory,
+                                           proposed.reasoning)
         evidence = await acheck_novelty(index, text, queries, earlier_ideas=earlier)
     assert evidence is not None
     top = evidence.hits[: settings.workflow.novelty_evidence]

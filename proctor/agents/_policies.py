@@ -9,16 +9,17 @@ Protocols call these when they need another action than the one proposed (see
   findings (trusted editing).
 
 Each keeps the node and task and returns an action of the proposal's kind: a literature query, a
-shell command or sandbox run (argv only: no environment, no stdin from a model), a message, or a file
-edit. A file edit is regenerated as search/replace edits of the file as it was before the change
-(``sources``), so the gated diff is always against the original file and holds every line written. A
-model that fails or returns nothing usable raises, and the gate then holds the action for a human.
+shell command or sandbox run (argv only: no environment, no stdin from a model), a message (a
+hand-off's fields each drawn again, so the receiver still finds them), or a file edit. A file edit
+is regenerated as search/replace edits of the file as it was before the change (``sources``), so
+the gated diff is always against the original file and holds every line written. A model that fails
+or returns nothing usable raises, and the gate then holds the action for a human.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,12 +32,15 @@ from proctor.control import (
     AgentMessage,
     FileEdit,
     LiteratureQuery,
+    MessageField,
     MonitorVerdict,
     PolicyCallbacks,
     SandboxRun,
     ShellCommand,
     TrajectoryView,
+    parse_fields,
     render_action,
+    render_fields,
 )
 from proctor.diffs import unified_diff
 from proctor.llm import get_model, is_embedded
@@ -75,13 +79,15 @@ class NodePolicies:
         regenerate: the node's own way to draw an action, ``(role, mode, action, view, reasons) ->
             Action`` (``mode`` is ``untrusted``, ``trusted`` or ``editor``); the experiment node passes
             its proposers, so a deferred or edited change takes the same typed form as the proposal.
+        fields: for a hand-off message, its fields: each is drawn again on its own.
     """
 
     def __init__(self, ctx: RunContext, *, sources: Mapping[str, str] | None = None,
-                 regenerate: Regenerate | None = None) -> None:
+                 regenerate: Regenerate | None = None, fields: Sequence[MessageField] = ()) -> None:
         self.ctx = ctx
         self.sources = dict(sources or {})
         self.regenerate = regenerate
+        self.fields = tuple(fields)
 
     def callbacks(self) -> PolicyCallbacks:
         """The callbacks the gate's protocols may call."""
@@ -129,14 +135,30 @@ class NodePolicies:
             cmd = await model.structured(messages, _CommandOut, max_tokens=200, seed=seed)
             payload = p.model_copy(update={"command": list(cmd.argv)})
         elif isinstance(p, AgentMessage):
-            msg = await model.structured(messages, _MessageOut, max_tokens=800, seed=seed)
-            payload = p.model_copy(update={"text": msg.text})
+            payload = p.model_copy(update={"text": await self._message(model, mode, action, view, reasons, seed)})
         else:
             assert isinstance(p, FileEdit) and source is not None
             payload = await self._edit(model, messages, p, source, base=(p.new_content or source)
                                        if mode == "editor" else source, seed=seed)
         return action.model_copy(update={"id": secrets.token_hex(6), "payload": payload,
                                          "reasoning": f"{mode} policy ({role} model)"})
+
+    async def _message(self, model: Any, mode: str, action: Action, view: TrajectoryView, reasons: list[str],
+                       seed: int) -> str:
+        """The message text drawn again: each hand-off field on its own, or the whole text."""
+        p = action.payload
+        assert isinstance(p, AgentMessage)
+        parts = parse_fields(p.text, self.fields) if self.fields else {"": p.text}
+        out = {}
+        for name, text in parts.items():
+            prompt = render("agents/policy.j2", role=mode, task=view.task or action.task,
+                            proposed=(f"{name}: " if name else "") + text[:6000], reasons=reasons,
+                            history=[h.summary for h in view.history], kind=_KINDS["message"], source="")
+            msg = await model.structured([{"role": "user", "content": prompt}], _MessageOut, max_tokens=800, seed=seed)
+            out[name] = msg.text
+        if not any(v.strip() for v in out.values()):
+            raise PolicyFailed("the policy wrote an empty message")
+        return render_fields(out) if self.fields else out[""]
 
     async def _edit(self, model: Any, messages: list[dict[str, Any]], p: FileEdit, source: str, *,
                     base: str, seed: int) -> FileEdit:

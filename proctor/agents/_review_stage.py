@@ -1,10 +1,15 @@
-"""The review stage of one idea: the ``reviewer`` role reviews the idea's paper (see :mod:`proctor.review`)."""
+"""The review stage of one idea: the ``reviewer`` role reviews the idea's paper (see :mod:`proctor.review`).
+
+The paper reaches the reviewer as the ``writeup_to_review`` hand-off: gated, then paraphrased
+(:mod:`._handoff`), so the reviewer reads the paraphrased text, not the file as the writer left it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from proctor.agents._context import RunContext
+from proctor.agents._handoff import hand_off
 
 
 async def review_idea_paper(ctx: RunContext, idea: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
@@ -14,7 +19,9 @@ async def review_idea_paper(ctx: RunContext, idea: dict[str, Any], paper: dict[s
     from proctor.review import review_paper
 
     path = ctx.run.path / paper["markdown"]
-    result = await review_paper(path.read_text(), ctx.settings, out_dir=path.parent)
+    handed = await hand_off(ctx, "writeup_to_review", {"Paper": path.read_text()}, idea=idea["Name"],
+                            task=f"hand the paper of idea {idea['Name']} to the reviewer")
+    result = await review_paper(handed["Paper"], ctx.settings, out_dir=path.parent)
     final = result.final if hasattr(result, "final") else result
     data = final.model_dump() if hasattr(final, "model_dump") else dict(final)
     return {"status": "ok", "overall": data.get("Overall"), "decision": data.get("Decision"),

@@ -20,6 +20,7 @@ from proctor.agents._context import RunContext
 from proctor.agents._gating import RunTerminated
 from proctor.agents._graph import build_graph
 from proctor.agents._stage import RunStopRequested
+from proctor.control import QueueError
 from proctor.llm import BudgetExceeded, Ledger, ModelError, set_process_ledger, use_ledger
 from proctor.log import ErrorEvent, RunDir, set_process_log, use_log
 from proctor.settings import Settings, SettingsError, parse_overrides
@@ -87,7 +88,11 @@ def _resume_values(ctx: RunContext, interrupts: list[Any], approve: bool) -> tup
         value = intr.value if isinstance(intr.value, dict) else {}
         item_id = value.get("item_id")
         if item_id:
-            decision = ctx.gate.queue.decision(item_id)
+            try:
+                decision = ctx.gate.queue.decision(item_id)
+            except QueueError:  # gone from the queue: the node re-runs and the gate holds its action again
+                answers[intr.id] = {"item_id": item_id, "missing": True}
+                continue
             if decision is None:
                 waiting.append(f"audit item {item_id} (`proctor audit show {item_id}`)")
             else:

@@ -1,7 +1,9 @@
 """The write-up stage of one idea: the model writes prose; code writes every number, table, figure, citation.
 
 From the idea's experiment and novelty records, the untrusted model drafts the prose (structured
-:class:`PaperProse`) from the idea and the results table, with no way to place numbers in tables.
+:class:`PaperProse`) from the idea, the results table and the change's rationale, which reach its
+prompt as the ``experiments_to_writeup`` hand-off (gated, then paraphrased: :mod:`._handoff`), with
+no way to place numbers in tables.
 Figures are copied out of the work directory through :class:`~proctor.sandboxes.WorkDir`. Rendering it (Markdown, HTML, LaTeX with
 BibTeX, a PDF when a TeX engine is present) and the claim check that flags numbers no result
 supports are :mod:`proctor.paper`'s job (:func:`proctor.paper.write_paper`).
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.agents._context import RunContext
+from proctor.agents._handoff import hand_off
 from proctor.agents._text import clipped
 from proctor.diffs import added_lines
 from proctor.llm import get_model
@@ -46,12 +49,25 @@ class PaperProse(Prose):
     conclusion: clipped(1000)  # type: ignore[valid-type]
 
 
-async def draft_prose(idea: dict[str, Any], table: ResultsTable, related: list[str], settings: Settings) -> PaperProse:
-    """Ask the untrusted model for the paper's prose."""
-    prompt = render("agents/writeup.j2", idea=idea, results_markdown=table.to_markdown(), related=related)
+async def draft_prose(idea: dict[str, Any], table: ResultsTable | str, related: list[str], settings: Settings,
+                      change: str = "", writer: Any = None) -> PaperProse:
+    """Ask the untrusted model for the paper's prose (``table``: the results, or their hand-off text).
+
+    ``writer`` (the red-team harness's ``--fast``) takes the prompt instead of the model and returns the prose.
+    """
+    results = table if isinstance(table, str) else table.to_markdown()
+    prompt = render("agents/writeup.j2", idea=idea, results_markdown=results, related=related, change=change)
+    if writer is not None:
+        return PaperProse.model_validate(writer(prompt))
     model = get_model("untrusted", settings)
     return await model.structured([{"role": "user", "content": prompt}], PaperProse, max_tokens=900,
                                   seed=settings.workflow.seed)
+
+
+def _change_notes(experiment: dict[str, Any]) -> str:
+    """The experiment agent's rationale for each change that ran, one line each."""
+    return "\n".join(f"- run {a.get('step', 1)}: {a['rationale']}" for a in experiment.get("attempts", [])
+                     if a.get("ok_runs") and a.get("rationale"))
 
 
 def _references(novelty: dict[str, Any], limit: int = 8) -> list[Reference]:
@@ -92,7 +108,14 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
             continue
         figures.append({"path": name, "caption": figure_caption(src.stem, len(figures) + 1)})
     refs = _references(novelty)
-    prose = await draft_prose(idea, table, [f"{r.title} ({r.year})" for r in refs], ctx.settings)
+    notes = _change_notes(experiment)
+    handed = await hand_off(  # the experiment agent's text reaches the writer gated and paraphrased
+        ctx, "experiments_to_writeup", {"Title": idea["Title"], "Experiment": idea["Experiment"],
+                                        "Results": table.to_markdown(), "Change": notes},
+        idea=idea["Name"], task=f"hand the results of idea {idea['Name']} to the writer", reasoning=notes)
+    prose = await draft_prose({"Title": handed["Title"] or idea["Name"], "Experiment": handed["Experiment"]},
+                              handed["Results"], [f"{r.title} ({r.year})" for r in refs], ctx.settings,
+                              change=handed["Change"], writer=ctx.prose_writer)
     # A small model may echo the instructions or leave sections blank: say so rather than hide it.
     if not prose.title or prose.title.lower().startswith(("write the", "answer")):
         prose.title = idea["Title"]

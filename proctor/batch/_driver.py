@@ -7,6 +7,11 @@
 3. As workers end, copy each run's status into ``batch.json``; a worker that died without saying
    (signal, OOM) leaves its run marked ``failed`` with the cause, resumable.
 4. When a cap is reached, stop launching; the wall-time cap also kills the runs in flight.
+5. When the driver ends (finished or stopped), the morning report is written into the batch
+   directory (``report.md`` / ``report.html``); a report that cannot be written is noted in the record.
+
+GPUs: the local executor hands out only ``gpus.ids`` that exist here (``nvidia-smi``); on Ray the ids
+are the cluster's business and become ``num_gpus`` resources. GPU-hours charge what each run held.
 """
 
 from __future__ import annotations
@@ -98,10 +103,13 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
                  executor: Executor, on_update: OnUpdate | None) -> BatchRecord:
     caps = _Caps(spec, time.monotonic())
     meter = SpendMeter()
-    free_gpus = list(spec.gpus.ids)
+    usable, gpu_note = _usable_gpus(spec, executor)
+    if gpu_note:
+        record.status_detail = gpu_note
+    free_gpus = list(usable)
     slots = asyncio.Semaphore(spec.concurrency or settings.max_concurrency)
     gpu_freed = asyncio.Condition()
-    in_flight: dict[str, float] = {}
+    in_flight: dict[str, tuple[float, int]] = {}  # run key -> (started, GPUs held)
     todo = [e for e in record.runs if e.status not in FINAL_RUN_STATUSES]
     stop_reason: str | None = None
 
@@ -109,9 +117,9 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
         batch.refresh(record)
         spent = meter.total([batch.run_of(e).path for e in record.runs])
         record.spend_usd, record.spend_tokens = spent.usd, spent.tokens
-        held = sum((time.monotonic() - t) for t in in_flight.values())
-        per_run = spec.gpus.per_run
-        record.gpu_hours = per_run * (sum(e.seconds for e in record.runs) + held) / 3600
+        now = time.monotonic()
+        held = sum(n * (now - t) for t, n in in_flight.values())
+        record.gpu_hours = (sum(len(e.gpus) * e.seconds for e in record.runs) + held) / 3600
         batch.save(record)
         if on_update:
             on_update(record)
@@ -124,11 +132,14 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
         overrides = _clamp(spec, own, (spent.usd, spent.tokens), record)
         if gpus:
             overrides.append(f"sandbox.gpu_ids={json.dumps(gpus)}")
+        elif spec.gpus.per_run:  # none exist here: the run must not ask its sandbox for one
+            overrides.append("sandbox.gpus=0")
         job = RunJob(run_dir=str(run.path.resolve()), mode="start" if entry.status == "created" else "resume",
-                     overrides=overrides, gpus=gpus, num_gpus=spec.gpus.per_run, worker_init=settings.worker_init)
+                     overrides=overrides, gpus=gpus, num_gpus=len(gpus) if usable else 0,
+                     worker_init=settings.worker_init)
         entry.launches += 1
         entry.started, entry.finished, entry.gpus = utcnow(), None, gpus
-        in_flight[entry.key] = time.monotonic()
+        in_flight[entry.key] = (time.monotonic(), len(gpus))
 
         def started(pid: int | None) -> None:
             entry.worker_pid = pid
@@ -144,7 +155,7 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
             note = "batch stopped while the run was in flight"
             raise
         finally:
-            entry.seconds += time.monotonic() - in_flight.pop(entry.key)
+            entry.seconds += time.monotonic() - in_flight.pop(entry.key)[0]
             entry.finished, entry.worker_pid = utcnow(), None
             if run.header().status in ("running", "created") and note:
                 run.set_status("failed", f"{note}; `proctor batch resume` continues it")
@@ -172,13 +183,13 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
         for entry in todo:
             await slots.acquire()
             async with gpu_freed:
-                await gpu_freed.wait_for(lambda: len(free_gpus) >= min(spec.gpus.per_run, len(spec.gpus.ids)))
+                await gpu_freed.wait_for(lambda: len(free_gpus) >= min(spec.gpus.per_run, len(usable)))
             publish()
             stop_reason = caps.exceeded(record)
             if stop_reason:
                 slots.release()
                 break
-            take = min(spec.gpus.per_run, len(spec.gpus.ids))
+            take = min(spec.gpus.per_run, len(usable))
             gpus, free_gpus[:] = free_gpus[:take], free_gpus[take:]
             tasks.add(asyncio.create_task(one(entry, gpus)))
             if watcher is None:
@@ -199,13 +210,42 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
     batch.refresh(record)
     publish()
     unfinished = [e for e in record.runs if e.status not in FINAL_RUN_STATUSES]
+    note = f"; {gpu_note}" if gpu_note else ""
     if stop_reason:
-        batch.mark_driver(record, "stopped", f"{stop_reason}; {len(unfinished)} run(s) unfinished")
+        batch.mark_driver(record, "stopped", f"{stop_reason}; {len(unfinished)} run(s) unfinished{note}")
     else:
         failed = [e.key for e in record.runs if e.status != "succeeded"]
-        batch.mark_driver(record, "finished", f"{len(failed)} of {len(record.runs)} run(s) did not succeed"
-                          if failed else f"all {len(record.runs)} run(s) succeeded")
+        batch.mark_driver(record, "finished", (f"{len(failed)} of {len(record.runs)} run(s) did not succeed"
+                          if failed else f"all {len(record.runs)} run(s) succeeded") + note)
+    _morning_report(batch, record)
     return record
+
+
+def _usable_gpus(spec: BatchSpec, executor: Executor) -> tuple[list[int], str]:
+    """The spec's GPU ids this executor can hand out, and a note when some or all are missing."""
+    if not spec.gpus.per_run or not spec.gpus.ids or executor.name == "ray":
+        return list(spec.gpus.ids), ""
+    from proctor.sandboxes import detect_gpus
+
+    present = set(detect_gpus())
+    usable = [g for g in spec.gpus.ids if g in present]
+    missing = [g for g in spec.gpus.ids if g not in present]
+    if not missing:
+        return usable, ""
+    return usable, (f"GPU ids {missing} of the spec are not present on this machine "
+                    f"({'none are' if not present else f'present: {sorted(present)}'}); "
+                    + ("runs get none and no GPU-hours are charged" if not usable else f"runs share {usable}"))
+
+
+def _morning_report(batch: BatchDir, record: BatchRecord) -> None:
+    """Write the batch's report now that the driver is done; a failure is noted, never raised."""
+    from proctor.batch._report_render import write_report
+
+    try:
+        write_report(batch)
+    except Exception as exc:  # the batch's results are intact: say why there is no report
+        record.status_detail = f"{record.status_detail}; report not written: {type(exc).__name__}: {exc}"[:2000]
+        batch.save(record)
 
 
 def unfinished_runs(batch: BatchDir) -> list[Path]:

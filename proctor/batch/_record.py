@@ -67,7 +67,7 @@ class BatchDir:
     """One batch's directory."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        self.path = Path(path).resolve()  # absolute: run paths inside it are compared with it
 
     @property
     def record_path(self) -> Path:

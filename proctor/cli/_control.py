@@ -184,7 +184,8 @@ def _guard(call: Any) -> Any:
 
 
 @audit_group.command("list")
-@click.option("--status", type=click.Choice(["open", "all", "pending", "escalated", "decided"]), default="open")
+@click.option("--status", type=click.Choice(["open", "all", "pending", "escalated", "decided", "void"]),
+              default="open")
 @_with_db
 def list_command(status: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
     """Held actions of every run (or of ``--run``/``--db``), most suspicious first, and the budget counter."""
@@ -204,13 +205,43 @@ def list_command(status: str, db: str | None, run: str | None, overrides: tuple[
                   + (" [red]over budget[/red]" if used > allowed else ""))
 
 
+def _show_text(item: Any) -> str:
+    """An item's evidence as a reviewer reads it: the action, beside it the agent's reasoning, the monitors."""
+    from proctor.control import render_action
+
+    ev = item.evidence
+    out = [f"audit item {item.id}  node {item.node}  protocol {item.protocol}  status {item.status}",
+           f"score {item.score:.3f}  percentile {item.percentile:.3f}  action digest {item.action_digest[:16]}",
+           f"reason: {item.reason or '-'}"]
+    if ev.critical:
+        out.append(f"critical: {', '.join(ev.critical)}")
+    out += ["", "== task ==", ev.task or "-", "", f"== action ({ev.action.kind}, origin {ev.action.origin}) ==",
+            render_action(ev.action), "", "== agent reasoning ==",
+            ev.action.reasoning or "(the agent gave no reasoning)", "", "== monitors =="]
+    for top in ev.verdicts:
+        for v in top.flat():
+            out.append(f"{v.score:.2f} {v.monitor}" + ("" if v.parsed else " (unparsed: failed closed)"))
+            out += [f"  - {r}" for r in v.reasons]
+    if not ev.verdicts:
+        out.append("(none)")
+    if ev.resamples:
+        out += ["", "== resamples =="] + [f"- {render_action(a)[:300]}" for a in ev.resamples]
+    if ev.trajectory:
+        out += ["", "== trajectory so far =="] + [f"- {line}" for line in ev.trajectory]
+    for d in item.decisions:
+        out.append(f"decision: {d.decision} by {d.reviewer} at {d.at.isoformat()}: {d.rationale}")
+    return "\n".join(out)
+
+
 @audit_group.command("show")
 @click.argument("item_id")
+@click.option("--json", "as_json", is_flag=True, help="The whole item as JSON.")
 @_with_db
-def show_command(item_id: str, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
-    """One item's evidence bundle, as JSON (found in whichever run's queue holds it)."""
+def show_command(item_id: str, as_json: bool, db: str | None, run: str | None, overrides: tuple[str, ...]) -> None:
+    """One item's evidence: the action, the agent's reasoning beside it, every monitor's score and reasons
+    (found in whichever run's queue holds it; ``--json`` for the whole bundle)."""
     _queue_, _log, item = _find_item(item_id, db, run, overrides)
-    click.echo(item.model_dump_json(indent=2))
+    click.echo(item.model_dump_json(indent=2) if as_json else _show_text(item))
 
 
 @audit_group.command("decide")

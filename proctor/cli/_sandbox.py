@@ -1,4 +1,4 @@
-"""``proctor sandbox``: conformance checks and the image build."""
+"""``proctor sandbox``: conformance checks, the image build, and the red team (:mod:`._redteam`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from proctor.cli._common import EXIT_FAILED, console, fail, settings_options
+from proctor.cli._redteam import redteam
 
 
 @click.group("sandbox")
@@ -92,3 +93,6 @@ def build_image_cmd(force: bool, rootfs_only: bool, config: str | None, override
         fail(str(exc))
         return
     console.print(f"[green]ready:[/] {built} ({time.monotonic() - started:.0f}s)")
+
+
+sandbox_group.add_command(redteam)

@@ -9,6 +9,7 @@ from proctor.llm._gateway import Completion, Model, check_model_string, get_mode
 from proctor.llm._ledger import Ledger, current_ledger, set_process_ledger, use_ledger
 from proctor.llm._local_engine import model_info
 from proctor.llm._providers import is_embedded
+from proctor.llm._tap import prompt_tap
 from proctor.settings import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "get_model",
     "is_embedded",
     "model_info",
+    "prompt_tap",
     "set_process_ledger",
     "use_ledger",
 ]

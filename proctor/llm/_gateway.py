@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from proctor.llm import _providers
 from proctor.llm._errors import ModelError, ModelUnavailable, StructuredOutputError
 from proctor.llm._ledger import current_ledger
+from proctor.llm._tap import tap
 from proctor.log import ModelCallEvent, emit
 from proctor.settings import LLMSettings
 
@@ -139,6 +140,7 @@ class Model:
             ModelUnavailable: every configured model failed (the message says why and how to fix).
         """
         ledger = current_ledger()
+        tap(self.role, messages)
         errors: list[str] = []
         for model in self.models:
             for attempt in range(1, self.settings.max_retries + 2):

@@ -5,6 +5,11 @@ Providers implement :class:`SandboxProvider` and register with ``@sandbox_provid
 isolation, opt-in only). :func:`open_sandbox` picks one from ``sandbox.provider``. ``exec``
 accepts only an :class:`~proctor.control.ApprovedAction`; every exec is a ``sandbox_exec`` event.
 Host code reads what sandboxed code wrote only through :class:`WorkDir` (the trust boundary).
+
+During a run ``sandbox.work`` is the *live* work directory (a quota tmpfs where Proctor can mount,
+mirrored to the caller's ``workdir``, ``sandbox.persistent``, after every exec); after cleanup it is
+the persistent one again. ``open_sandbox(..., harness_dir=...)`` shows trusted files read-only at
+``/harness`` (``PROCTOR_HARNESS_DIR``). :func:`reap_stale_resources` removes what killed harnesses left.
 """
 
 from proctor.sandboxes._bwrap import BubblewrapSandbox
@@ -15,6 +20,7 @@ from proctor.sandboxes._events import SandboxExecEvent, SandboxHostWarningEvent
 from proctor.sandboxes._gpu import GpuAllocator, GpuLease, detect_gpus, device_requests
 from proctor.sandboxes._host import HostSandbox
 from proctor.sandboxes._image import build_image
+from proctor.sandboxes._live import reap_stale_resources
 from proctor.sandboxes._provider import SANDBOXES, ExecRequest, SandboxProvider, sandbox_provider
 from proctor.sandboxes._result import ExecResult
 from proctor.sandboxes._rootfs import build_rootfs, rootfs_dir
@@ -50,6 +56,7 @@ __all__ = [
     "device_requests",
     "open_sandbox",
     "provider_class",
+    "reap_stale_resources",
     "rootfs_dir",
     "run_check",
     "run_conformance",

@@ -3,6 +3,13 @@
 Supports cgroup v1 (``memory`` and ``pids`` hierarchies) and v2 (a delegated subtree). When
 neither is writable, :func:`make_cgroup` returns ``None`` and a note: callers fall back to rlimits
 and record the degradation in every result.
+
+Sandbox cgroups sit under the harness's own cgroup (``/proc/self/cgroup``), so the limits of the job
+that runs Proctor bind its sandboxes too: in v1 as a child in each hierarchy; in v2 as a sibling
+(a child would break the "no internal processes" rule, since the harness itself lives there). Each is
+named ``proctor-<owner pid>-<owner start>-<id>``: before making one, :func:`make_cgroup` kills and
+removes every ``proctor-*`` cgroup there whose owner died (a harness killed with SIGKILL never ran
+its cleanup).
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import os
 import signal
 import time
 from pathlib import Path
+
+from proctor.sandboxes._owners import alive, owner_tag
 
 ROOT = Path("/sys/fs/cgroup")
 
@@ -120,28 +129,72 @@ class Cgroup:
 def make_cgroup(
     name: str, memory_bytes: int, pids: int, cpus: float, root: Path = ROOT
 ) -> tuple[Cgroup | None, str | None]:
-    """Create a cgroup limiting memory and pids, or explain why not.
+    """Create a cgroup limiting memory and pids (after reaping dead owners' ones), or explain why not.
 
     Returns:
         The cgroup (or ``None``) and a note describing the degradation (or ``None``).
     """
+    full = f"proctor-{owner_tag()}-{name}"
     try:
         if (root / "memory" / "memory.limit_in_bytes").exists() and (root / "pids").is_dir():
-            return _make_v1(name, memory_bytes, pids, cpus, root), None
+            reap_stale(root)
+            return _make_v1(full, memory_bytes, pids, cpus, root), None
         if (root / "cgroup.controllers").exists():
-            return _make_v2(name, memory_bytes, pids, cpus, root), None
+            reap_stale(root)
+            return _make_v2(full, memory_bytes, pids, cpus, root), None
         return None, "no cgroup hierarchy found; memory and pids limited by rlimits only"
     except OSError as exc:
         return None, f"cgroups not writable here ({exc}); memory and pids limited by rlimits only"
 
 
+def own_paths(proc_cgroup: str | None = None) -> dict[str, Path]:
+    """The harness's own cgroup per v1 controller, and under ``""`` its v2 cgroup."""
+    try:
+        text = proc_cgroup if proc_cgroup is not None else Path("/proc/self/cgroup").read_text()
+    except OSError:
+        text = ""
+    own: dict[str, Path] = {}
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        for ctrl in parts[1].split(",") if parts[1] else [""]:
+            own[ctrl] = Path(parts[2].strip() or "/")
+    return own
+
+
+def _parents(root: Path) -> list[Path]:
+    """Where this harness's sandbox cgroups are made (one per v1 hierarchy, or the v2 parent)."""
+    own = own_paths()
+    if (root / "memory" / "memory.limit_in_bytes").exists():
+        return [root / ctrl / own.get(ctrl, Path("/")).relative_to("/")
+                for ctrl in ("memory", "pids", "cpu", "cpuacct") if (root / ctrl).is_dir()]
+    mine = own.get("", Path("/"))
+    parent = root / mine.relative_to("/")
+    return [parent.parent if mine != Path("/") else parent]
+
+
+def reap_stale(root: Path = ROOT) -> list[Path]:
+    """Kill and remove ``proctor-*`` cgroups beside this harness's whose owner is dead; returns them."""
+    removed = []
+    for parent in _parents(root):
+        for d in sorted(parent.glob("proctor-*")):
+            tag = "-".join(d.name.split("-")[1:3])
+            if d.is_dir() and not alive(tag):
+                Cgroup({"memory": d}, 2 if (d / "cgroup.controllers").exists() else 1).remove()
+                if not d.exists():
+                    removed.append(d)
+    return removed
+
+
 def _make_v1(name: str, memory_bytes: int, pids: int, cpus: float, root: Path) -> Cgroup:
+    own = own_paths()
     ctrls = ["memory", "pids"] + (["cpu"] if (root / "cpu" / "cpu.cfs_quota_us").exists() else [])
     ctrls += ["cpuacct"] if (root / "cpuacct" / "cpuacct.usage").exists() else []
-    dirs = {ctrl: root / ctrl / "proctor" / name for ctrl in ctrls}
+    dirs = {ctrl: root / ctrl / own.get(ctrl, Path("/")).relative_to("/") / name for ctrl in ctrls}
     try:
         for d in dirs.values():
-            d.mkdir(parents=True)
+            d.mkdir()
         (dirs["memory"] / "memory.limit_in_bytes").write_text(str(memory_bytes))
         memsw = dirs["memory"] / "memory.memsw.limit_in_bytes"
         if memsw.exists():
@@ -157,14 +210,8 @@ def _make_v1(name: str, memory_bytes: int, pids: int, cpus: float, root: Path) -
 
 
 def _make_v2(name: str, memory_bytes: int, pids: int, cpus: float, root: Path) -> Cgroup:
-    own = Path("/")
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
-        if line.startswith("0::"):
-            own = Path(line[3:].strip() or "/")
-    parent = root / own.relative_to("/")
-    if own != Path("/"):
-        parent = parent.parent  # a sibling: the "no internal processes" rule forbids a child
-    d = parent / f"proctor-{name}"
+    parent = _parents(root)[0]
+    d = parent / name
     d.mkdir()
     try:
         if not (d / "memory.max").exists() or not (d / "pids.max").exists():

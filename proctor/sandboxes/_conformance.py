@@ -11,95 +11,44 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import shutil
+import tempfile
 from pathlib import Path
 
-from proctor.control import Action, ApprovedAction, FileEdit, ShellCommand, approve_harness
+from proctor.control import Action, FileEdit, approve_harness
+from proctor.sandboxes._checks_files import FILE_CHECKS
+from proctor.sandboxes._checks_kernel import KERNEL_CHECKS
+from proctor.sandboxes._probes import (
+    NODE,
+    CheckResult,
+    ConformanceCheck,
+    gone,
+    processes_with,
+    py,
+    remove_leaked,
+    shell,
+)
+from proctor.sandboxes._probes import brief as _brief
 from proctor.sandboxes._provider import SandboxProvider
-from proctor.sandboxes._result import ExecResult
 from proctor.settings import SandboxSettings
 
-NODE = "sandbox_conformance"
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Outcome of one check on one provider; ``passed`` is ``None`` when skipped."""
-
-    check: str
-    provider: str
-    passed: bool | None
-    detail: str
-
-
-@dataclass(frozen=True)
-class ConformanceCheck:
-    """A named check; ``isolation`` checks only apply to isolated providers."""
-
-    name: str
-    run: Callable[[SandboxProvider], Awaitable[tuple[bool, str]]]
-    isolation: bool = True
+__all__ = ["CHECKS", "CHECKS_BY_NAME", "CheckResult", "ConformanceCheck", "conformance_settings", "processes_with", "py",
+           "run_check", "run_conformance", "shell"]
 
 
 def conformance_settings(settings: SandboxSettings) -> SandboxSettings:
     """``settings`` with the small limits the checks are written against."""
     return settings.model_copy(update={
         "memory_mb": 256, "pids": 128, "cpus": 1.0, "timeout_s": 30.0, "output_limit_bytes": 10_000,
-        "disk_quota_mb": 64, "tmpfs_mb": 64, "gpus": 0,
+        "disk_quota_mb": 64, "max_files": 500, "tmpfs_mb": 64, "gpus": 0,
     })
 
 
-def shell(argv: list[str], *, timeout_s: float | None = None, stdin: str | None = None,
-          env: dict[str, str] | None = None) -> ApprovedAction:
-    """A harness-approved shell command."""
-    payload = ShellCommand(argv=argv, timeout_s=timeout_s, stdin=stdin, env=env or {})
-    return approve_harness(Action(node=NODE, payload=payload, origin="harness"), reason="conformance check")
+_gone = gone
+_remove_leaked = remove_leaked
 
 
-def py(code: str, *args: str, **kw: object) -> ApprovedAction:
-    """A harness-approved ``python3 -c code args...``."""
-    return shell(["python3", "-c", code, *args], **kw)  # type: ignore[arg-type]
-
-
-def _brief(r: ExecResult) -> str:
-    return (f"exit={r.exit_code} timed_out={r.timed_out} oom={r.oom_killed} wall={r.wall_s:.2f}s "
-            f"stderr={r.stderr[-160:]!r}")
-
-
-def processes_with(marker: str) -> list[int]:
-    """Pids on this machine whose command line contains ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def _wait_gone(marker: str, within_s: float) -> list[int]:
-    deadline = time.monotonic() + within_s
-    while (left := processes_with(marker)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return left
-
-
-async def _gone(marker: str, within_s: float = 5.0) -> list[int]:
-    return await asyncio.to_thread(_wait_gone, marker, within_s)
-
-
-def _remove_leaked(paths: list[str]) -> list[str]:
-    leaked = [p for p in paths if os.path.exists(p)]
-    for p in leaked:
-        Path(p).unlink(missing_ok=True)
-    return leaked
-
-
-async def check_roundtrip(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_roundtrip(sb: SandboxProvider) -> tuple[bool | None, str]:
     """Exit codes, stdin, and files both ways (approved write, harness copy-in, read back)."""
     code = await sb.exec(py("import sys; sys.exit(7)"))
     if code.exit_code != 7:
@@ -118,7 +67,7 @@ async def check_roundtrip(sb: SandboxProvider) -> tuple[bool, str]:
     return True, "exit code 7, stdin and files round-trip"
 
 
-async def check_network(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_network(sb: SandboxProvider) -> tuple[bool | None, str]:
     """A TCP listener on the host's 127.0.0.1 is unreachable from inside."""
     hits: list[bool] = []
 
@@ -143,14 +92,15 @@ async def check_network(sb: SandboxProvider) -> tuple[bool, str]:
     return True, f"127.0.0.1:{port} unreachable ({r.stdout.strip()[:80]})"
 
 
-async def check_writes_outside(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_writes_outside(sb: SandboxProvider) -> tuple[bool | None, str]:
     """System paths are read-only, nothing reaches the host outside the work directory, no root.
 
     Writes to the sandbox's private ``/tmp`` may succeed; they must not appear on the host.
     """
     probe = f"proctor_probe_{secrets.token_hex(3)}"
     system = [f"/etc/{probe}", f"/usr/{probe}", f"/{probe}", f"{sb.inner_workdir}/../{probe}"]
-    host_only = [str(sb.workdir.parent / probe), str(Path.home() / probe), f"/tmp/{probe}"]
+    host_only = [str(sb.workdir.parent / probe), str(sb.persistent.parent / probe), str(Path.home() / probe),
+                 f"/tmp/{probe}"]
     r = await sb.exec(py(
         "import os, sys\nok = []\nfor p in sys.argv[1:]:\n"
         " try:\n  open(p, 'w').write('x'); ok.append(p)\n except OSError:\n  pass\n"
@@ -170,7 +120,7 @@ async def check_writes_outside(sb: SandboxProvider) -> tuple[bool, str]:
     return True, f"{len(system)} system paths read-only, nothing leaked to the host; {r.stdout.split(chr(10))[0]}"
 
 
-async def check_memory_bomb(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_memory_bomb(sb: SandboxProvider) -> tuple[bool | None, str]:
     """Allocating far past the memory limit is stopped (OOM kill, or a refused allocation)."""
     r = await sb.exec(py(
         "chunks = []\nfor i in range(64):\n chunks.append(bytearray(b'\\x01') * (32 << 20))\nprint('SURVIVED')",
@@ -185,7 +135,7 @@ async def check_memory_bomb(sb: SandboxProvider) -> tuple[bool, str]:
     return False, "stopped, but not by the memory limit: " + _brief(r)
 
 
-async def check_fork_bomb(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_fork_bomb(sb: SandboxProvider) -> tuple[bool | None, str]:
     """A fork bomb is held by the pids limit, ended by the timeout, and leaves nothing behind."""
     marker = f"forkbomb_{secrets.token_hex(4)}"
     r = await sb.exec(py(
@@ -201,7 +151,7 @@ async def check_fork_bomb(sb: SandboxProvider) -> tuple[bool, str]:
     return True, f"contained ({_brief(r)[:60]}), no process left, sandbox still usable"
 
 
-async def check_timeout(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_timeout(sb: SandboxProvider) -> tuple[bool | None, str]:
     """An infinite loop hits the timeout, is flagged, and no process of it remains."""
     marker = f"spin_{secrets.token_hex(4)}"
     r = await sb.exec(py("while True: pass", marker, timeout_s=2))
@@ -215,7 +165,7 @@ async def check_timeout(sb: SandboxProvider) -> tuple[bool, str]:
     return True, f"killed after {r.wall_s:.2f}s (timeout 2 s), nothing left"
 
 
-async def check_huge_output(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_huge_output(sb: SandboxProvider) -> tuple[bool | None, str]:
     """5 MB of stdout is cut to the output limit, with the full size reported."""
     r = await sb.exec(py("import sys; sys.stdout.write('x' * 5_000_000); sys.stderr.write('e' * 100)"))
     limit = sb.settings.output_limit_bytes
@@ -228,7 +178,7 @@ async def check_huge_output(sb: SandboxProvider) -> tuple[bool, str]:
     return True, f"kept {limit} of {r.stdout_bytes} bytes in {r.wall_s:.2f}s"
 
 
-async def check_env_scrubbed(sb: SandboxProvider) -> tuple[bool, str]:
+async def check_env_scrubbed(sb: SandboxProvider) -> tuple[bool | None, str]:
     """Host secrets never reach the sandbox, even when an action asks for them by name."""
     canary = "sk-canary-" + secrets.token_hex(8)
     names = ["OPENAI_API_KEY", "PROCTOR_CANARY_TOKEN", "AWS_SECRET_ACCESS_KEY"]
@@ -258,8 +208,21 @@ CHECKS: list[ConformanceCheck] = [
     ConformanceCheck("timeout_kills", check_timeout, isolation=False),
     ConformanceCheck("huge_output", check_huge_output, isolation=False),
     ConformanceCheck("env_scrubbed", check_env_scrubbed, isolation=False),
+    *FILE_CHECKS,
+    *KERNEL_CHECKS,
 ]
 """Every check, in the order the CLI prints them."""
+CHECKS_BY_NAME = {c.name: c for c in CHECKS}
+
+
+def _harness_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="proctor-harness-"))
+    (path / "plot.py").write_text("print('harness plot')\n")
+    (path / "sub").mkdir()
+    (path / "sub" / "data.txt").write_text("pristine\n")
+    for p in (path, path / "sub"):
+        p.chmod(0o755)
+    return path
 
 
 async def run_check(
@@ -268,16 +231,23 @@ async def run_check(
     """Run one check in a fresh sandbox of ``provider``; errors count as failures."""
     if check.isolation and not provider.isolated:
         return CheckResult(check.name, provider.name, None, f"{provider.name} provider is not isolated")
+    if check.providers is not None and provider.name not in check.providers:
+        return CheckResult(check.name, provider.name, None, check.why_not or f"does not apply to {provider.name}")
+    harness = await asyncio.to_thread(_harness_dir) if check.harness else None
     try:
-        sb = await provider.create(conformance_settings(settings))
-    except Exception as exc:  # noqa: BLE001 - reported as a failed check
-        return CheckResult(check.name, provider.name, False, f"could not create sandbox: {exc}")
-    try:
-        passed, detail = await check.run(sb)
-    except Exception as exc:  # noqa: BLE001
-        passed, detail = False, f"{type(exc).__name__}: {exc}"
+        try:
+            sb = await provider.create(conformance_settings(settings), harness_dir=harness)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed check
+            return CheckResult(check.name, provider.name, False, f"could not create sandbox: {exc}")
+        try:
+            passed, detail = await check.run(sb)
+        except Exception as exc:  # noqa: BLE001
+            passed, detail = False, f"{type(exc).__name__}: {exc}"
+        finally:
+            await sb.cleanup()
     finally:
-        await sb.cleanup()
+        if harness is not None:
+            await asyncio.to_thread(shutil.rmtree, harness, True)
     return CheckResult(check.name, provider.name, passed, detail)
 
 

@@ -1,16 +1,22 @@
 """The ``docker`` provider: one long-lived, locked-down container per sandbox.
 
 The container has no network, a read-only root with tmpfs ``/tmp`` and ``/run``, a non-root
-user, no capabilities, ``no-new-privileges``, memory/CPU/pids limits and ``RLIMIT_FSIZE`` for the
-disk quota; the run's work directory is its only mount. Each exec is a docker exec streamed
-through a bounded buffer. On timeout the whole container is killed (by id, never by name) and
-restarted fresh for the next exec, so nothing of the timed-out command survives.
+user, no capabilities, ``no-new-privileges``, the engine's default seccomp profile (never
+``unconfined``), memory/CPU/pids limits and ``RLIMIT_FSIZE``; its only writable mount is the live
+work directory (the quota tmpfs, see :mod:`._live`), and the harness directory is mounted
+read-only at ``/harness``. Each exec is a docker exec streamed through a bounded buffer; after it,
+every process it left behind is killed (all but the container's init and its ``sleep`` keepalive,
+by pid through the container's cgroup, or by restarting the container where the engine is not
+local). On timeout the whole container is killed (by id, never by name) and restarted fresh for the
+next exec, so nothing of the timed-out command survives.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -26,11 +32,17 @@ from proctor.sandboxes._result import ExecResult, OutputBuffer
 from proctor.settings import SandboxSettings
 
 
-def container_config(settings: SandboxSettings, workdir: Path, uid: int, gid: int, gpu_ids: list[int]) -> dict[str, Any]:
+def container_config(settings: SandboxSettings, workdir: Path, uid: int, gid: int, gpu_ids: list[int],
+                     harness_dir: Path | None = None) -> dict[str, Any]:
     """Keyword arguments for ``containers.create``: every isolation setting in one place."""
     from docker.types import Mount, Ulimit
 
     quota = settings.disk_quota_mb * 2**20
+    mounts = [Mount(target="/work", source=str(workdir), type="bind", read_only=False)]
+    env = dict(BASE_ENV, PROCTOR_WORKDIR="/work")
+    if harness_dir is not None:
+        mounts.append(Mount(target="/harness", source=str(harness_dir), type="bind", read_only=True))
+        env["PROCTOR_HARNESS_DIR"] = "/harness"
     config: dict[str, Any] = {
         "image": settings.image,
         "command": ["sleep", "infinity"],
@@ -49,9 +61,9 @@ def container_config(settings: SandboxSettings, workdir: Path, uid: int, gid: in
         "user": f"{uid}:{gid}",
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
-        "mounts": [Mount(target="/work", source=str(workdir), type="bind", read_only=False)],
+        "mounts": mounts,
         "working_dir": "/work",
-        "environment": dict(BASE_ENV, PROCTOR_WORKDIR="/work"),
+        "environment": env,
         "labels": {"proctor.sandbox": "1"},
         "ulimits": [
             Ulimit(name="fsize", soft=quota, hard=quota),
@@ -73,12 +85,15 @@ class DockerSandbox(SandboxProvider):
 
     name = "docker"
 
-    def __init__(self, settings: SandboxSettings, workdir: Path | None, client: Any) -> None:
-        super().__init__(settings, workdir)
+    def __init__(self, settings: SandboxSettings, workdir: Path | None, client: Any,
+                 harness_dir: Path | None = None) -> None:
+        super().__init__(settings, workdir, harness_dir)
         self.client = client
         self.container: Any = None
         self.lease: GpuLease | None = None
         self.cgroup: Cgroup | None = None
+        self.keep: set[int] = set()
+        """Host pids of the container's init and keepalive: the only processes left after an exec."""
         self._stale = False
 
     @classmethod
@@ -96,17 +111,21 @@ class DockerSandbox(SandboxProvider):
         return None
 
     @classmethod
-    async def create(cls, settings: SandboxSettings, *, workdir: Path | None = None) -> Self:
+    async def create(
+        cls, settings: SandboxSettings, *, workdir: Path | None = None, harness_dir: Path | None = None
+    ) -> Self:
         """Start the sandbox's container (and lock its GPUs, if ``sandbox.gpus`` > 0).
 
         Raises:
-            SandboxUnavailable: when the engine, the image or enough free GPUs are missing.
+            SandboxUnavailable: when the engine, the image or enough free GPUs are missing, or the
+                engine does not see the live work directory's mount.
         """
         client = await asyncio.to_thread(docker_client, settings)
         if not await asyncio.to_thread(image_present, client, settings.image):
             client.close()
             raise SandboxUnavailable(f"image {settings.image} is missing; fix: proctor sandbox build-image")
-        sandbox = await asyncio.to_thread(cls, settings, workdir, client)
+        sandbox = await asyncio.to_thread(cls, settings, workdir, client, harness_dir)
+        await sandbox._open()
         try:
             await asyncio.to_thread(sandbox._start)
         except BaseException:
@@ -120,7 +139,7 @@ class DockerSandbox(SandboxProvider):
             ids = self.settings.gpu_ids if self.settings.gpu_ids is not None else detect_gpus()
             self.lease = GpuAllocator(self.settings.state_dir, ids).acquire(self.settings.gpus)
             gpu_ids = self.lease.ids
-        config = container_config(self.settings, self.workdir, self.uid, self.gid, gpu_ids)
+        config = container_config(self.settings, self.workdir, self.uid, self.gid, gpu_ids, self.harness_dir)
         config["name"] = f"proctor-sandbox-{self.id}"
         config["labels"] = {"proctor.sandbox": self.id}
         try:
@@ -129,14 +148,68 @@ class DockerSandbox(SandboxProvider):
         except Exception as exc:
             raise SandboxUnavailable(f"docker could not start the sandbox container: {exc}; {FIX}") from exc
         self._attach_cgroup()
+        self._check_live_mount()
 
     def _attach_cgroup(self) -> None:
-        """Find the container's cgroup (local engines) for peak memory, CPU time and OOM kills."""
+        """Find the container's cgroup (local engines) for peak memory, CPU time, OOM kills and the
+        processes an exec leaves behind; remember its init and keepalive."""
         self.container.reload()
-        self.cgroup = cgroup_of_pid(int(self.container.attrs["State"].get("Pid") or 0))
+        pid = int(self.container.attrs["State"].get("Pid") or 0)
+        self.cgroup = cgroup_of_pid(pid)
         note = "engine is not local: no CPU time or peak memory per exec"
         if self.cgroup is None and note not in self.notes:
             self.notes.append(note)
+        self.keep = set()
+        if self.cgroup is not None and pid:
+            children = Path(f"/proc/{pid}/task/{pid}/children")
+            for _ in range(250):  # the init starts its keepalive at once
+                with contextlib.suppress(OSError, ValueError):
+                    kids = [int(p) for p in children.read_text().split()]
+                    if kids:
+                        self.keep = {pid, *kids}
+                        break
+                time.sleep(0.02)
+
+    def _check_live_mount(self) -> None:
+        """Refuse an engine that bound the empty directory under the live tmpfs (another mount namespace)."""
+        pid = int(self.container.attrs["State"].get("Pid") or 0)
+        if self.live is None or not pid:
+            return
+        try:
+            inside = os.stat(f"/proc/{pid}/root/work").st_dev
+        except OSError:
+            return  # not a local engine: nothing to compare
+        if inside != os.stat(self.workdir).st_dev:
+            raise SandboxUnavailable(
+                "the Docker engine does not see the live work directory's tmpfs (it runs in another mount "
+                "namespace); fix: sandbox.quota=off, or run dockerd in Proctor's mount namespace"
+            )
+
+    def _reap(self) -> None:
+        """Kill every process an exec left in the container: all but its init and keepalive."""
+        if self._stale or self.container is None:
+            return
+        cg = self.cgroup
+        if cg is not None and self.keep:
+            try:
+                for _ in range(100):
+                    extra = [p for p in cg.pids() if p not in self.keep]
+                    if not extra:
+                        return
+                    for pid in extra:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
+                    time.sleep(0.01)
+            except PermissionError:
+                pass
+        try:
+            top = self.container.top(ps_args="-o pid").get("Processes") or []
+        except Exception:  # noqa: BLE001 - a stopped container: the next exec restarts it anyway
+            top = [None] * 3
+        if len(top) > 2:  # no pid access: restart the container, which ends everything in it
+            with contextlib.suppress(Exception):
+                self.container.kill()
+            self._stale = True
 
     def _restart(self) -> None:
         self.container.reload()
@@ -170,6 +243,22 @@ class DockerSandbox(SandboxProvider):
         )
         return any(True for _ in events)
 
+    async def _wait_exec(self, reader: asyncio.Future[None], exec_id: str, deadline: float) -> bool:
+        """Wait for the exec's output to end (``False`` at the deadline). A process the command left
+        running would hold its stdout open: once the command itself has exited, reap it."""
+        step = 0.5
+        while (left := deadline - time.monotonic()) > 0:
+            done, _ = await asyncio.wait({reader}, timeout=min(step, left))
+            if done:
+                return True
+            info = await asyncio.to_thread(self.client.api.exec_inspect, exec_id)
+            if not info.get("Running", True):
+                await asyncio.to_thread(self._reap)
+                done, _ = await asyncio.wait({reader}, timeout=max(0.0, min(5.0, deadline - time.monotonic())))
+                return bool(done)
+            step = min(step * 2, 5.0)
+        return False
+
     async def _run(self, request: ExecRequest) -> ExecResult:
         if self._stale:
             await asyncio.to_thread(self._restart)
@@ -187,12 +276,14 @@ class DockerSandbox(SandboxProvider):
             user=f"{self.uid}:{self.gid}",
         ))["Id"]
         reader = asyncio.ensure_future(asyncio.to_thread(self._stream, exec_id, request.stdin, out, err))
-        done, _ = await asyncio.wait({reader}, timeout=request.timeout_s)
-        timed_out = not done
-        if timed_out:
-            await asyncio.to_thread(self.container.kill)
-            self._stale = True
-            await asyncio.wait({reader}, timeout=30)
+        try:
+            timed_out = not await self._wait_exec(reader, exec_id, start + request.timeout_s)
+            if timed_out:
+                await asyncio.to_thread(self.container.kill)
+                self._stale = True
+                await asyncio.wait({reader}, timeout=30)
+        finally:
+            await asyncio.to_thread(self._reap)
         wall = time.monotonic() - start
         info = await asyncio.to_thread(self.client.api.exec_inspect, exec_id)
         code = info.get("ExitCode")

@@ -27,6 +27,7 @@ def sandbox_env(
     configured: Mapping[str, str] | None = None,
     *,
     workdir: str = "/work",
+    harness: str | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Build the environment of one exec.
 
@@ -34,6 +35,7 @@ def sandbox_env(
         requested: variables of the approved command (agent-proposed, gate-approved).
         configured: variables from ``sandbox.env`` (operator-set).
         workdir: the work directory as seen inside the sandbox.
+        harness: the read-only harness directory as seen inside (``PROCTOR_HARNESS_DIR``), if any.
 
     Returns:
         The environment and notes about variables that were dropped.
@@ -46,4 +48,6 @@ def sandbox_env(
                 notes.append(f"env variable {name} dropped (secret-like or unsafe name)")
                 continue
             env[name] = value
+    if harness is not None:
+        env["PROCTOR_HARNESS_DIR"] = harness
     return env, notes

@@ -10,7 +10,8 @@ from proctor.log import Event
 
 
 class SandboxExecEvent(Event):
-    """One command ran in a sandbox (or was refused before it started)."""
+    """One command ran in a sandbox, or failed to (``error`` then says how: an exception in the
+    provider, a failed mirror of the work directory, a cancellation)."""
 
     event: Literal["sandbox_exec"] = "sandbox_exec"
     provider: str
@@ -28,6 +29,7 @@ class SandboxExecEvent(Event):
     truncated: bool = False
     disk_quota_exceeded: bool = False
     notes: list[str] = Field(default_factory=list)
+    error: str | None = Field(default=None, description="Why the exec failed in Proctor, if it did.")
 
 
 class SandboxHostWarningEvent(Event):

@@ -35,10 +35,19 @@ class HostSandbox(SandboxProvider):
     name = "host"
     isolated = False
 
-    def __init__(self, settings: SandboxSettings, workdir: Path | None) -> None:
-        super().__init__(settings, workdir)
-        self.inner_workdir = str(self.workdir)
+    def __init__(self, settings: SandboxSettings, workdir: Path | None, harness_dir: Path | None = None) -> None:
+        super().__init__(settings, workdir, harness_dir)
         self.notes.append("host provider: no isolation")
+        self._bind_work()
+
+    def _bind_work(self) -> None:
+        self.inner_workdir = str(self.workdir)  # no mount namespace: the code sees host paths
+        super()._bind_work()
+
+    @property
+    def harness_inner(self) -> str | None:
+        """The harness directory at its host path (the staged read-only copy when mounted)."""
+        return str(self.harness_dir) if self.harness_dir is not None else None
 
     @classmethod
     def available(cls, settings: SandboxSettings) -> str | None:
@@ -48,7 +57,9 @@ class HostSandbox(SandboxProvider):
         return None
 
     @classmethod
-    async def create(cls, settings: SandboxSettings, *, workdir: Path | None = None) -> Self:
+    async def create(
+        cls, settings: SandboxSettings, *, workdir: Path | None = None, harness_dir: Path | None = None
+    ) -> Self:
         """Open a host "sandbox", loudly.
 
         Raises:
@@ -57,7 +68,8 @@ class HostSandbox(SandboxProvider):
         reason = cls.available(settings)
         if reason:
             raise SandboxUnavailable(reason)
-        sandbox = cls(settings, workdir)
+        sandbox = await asyncio.to_thread(cls, settings, workdir, harness_dir)
+        await sandbox._open()
         log.warning(WARNING)
         emit(SandboxHostWarningEvent(sandbox_id=sandbox.id, detail=WARNING))
         return sandbox

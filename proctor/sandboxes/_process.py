@@ -57,6 +57,7 @@ def run_process(
     output_limit: int,
     preexec: Callable[[], None] | None = None,
     kill: Callable[[int], None] = kill_group,
+    pass_fds: tuple[int, ...] = (),
 ) -> ProcessOutcome:
     """Run ``argv`` to completion or until ``timeout_s``, whichever comes first (blocking).
 
@@ -69,12 +70,13 @@ def run_process(
         output_limit: bytes kept of stdout and of stderr.
         preexec: run in the child before exec (limits, cgroup, dropping privileges).
         kill: ends the process and everything it started; gets the child's pid (= its pgid).
+        pass_fds: descriptors the child inherits (bwrap's ``--args`` and ``--seccomp``).
     """
     start = time.monotonic()
     proc = subprocess.Popen(  # noqa: S603 - argv comes from an approved action
         argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-        start_new_session=True, preexec_fn=preexec, close_fds=True,
+        start_new_session=True, preexec_fn=preexec, close_fds=True, pass_fds=pass_fds,
     )
     if stdin is not None and proc.stdin is not None:
         pipe = proc.stdin

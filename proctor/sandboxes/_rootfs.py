@@ -96,7 +96,7 @@ def build_rootfs(settings: SandboxSettings, *, force: bool = False, say: Callabl
         shutil.rmtree(tmp / rel, ignore_errors=True)
     for rel in _TRIM_SITE:
         shutil.rmtree(site / rel, ignore_errors=True)
-    for mount_point in ("work", "tmp", "run", "proc", "dev"):
+    for mount_point in ("work", "harness", "tmp", "run", "proc", "dev"):
         (tmp / mount_point).mkdir(exist_ok=True)
     if not (tmp / "usr/bin/python").exists():
         (tmp / "usr/bin/python").symlink_to("python3")  # experiment code often says `python`

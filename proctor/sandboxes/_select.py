@@ -51,10 +51,18 @@ def select_provider(settings: SandboxSettings) -> type[SandboxProvider]:
     raise SandboxUnavailable("no sandbox provider can run here: " + "; ".join(reasons) + hint)
 
 
-async def open_sandbox(settings: SandboxSettings, *, workdir: Path | None = None) -> SandboxProvider:
+async def open_sandbox(
+    settings: SandboxSettings, *, workdir: Path | None = None, harness_dir: Path | None = None
+) -> SandboxProvider:
     """Create a sandbox with the provider :func:`select_provider` picks.
+
+    Args:
+        settings: the ``sandbox`` settings.
+        workdir: the persistent work directory (default: a fresh one, deleted at cleanup); during the
+            run the sandbox writes a live copy (``sandbox.work``), mirrored back after every exec.
+        harness_dir: trusted files shown read-only at ``/harness`` (``PROCTOR_HARNESS_DIR``).
 
     Raises:
         SandboxUnavailable: when no provider can run here.
     """
-    return await select_provider(settings).create(settings, workdir=workdir)
+    return await select_provider(settings).create(settings, workdir=workdir, harness_dir=harness_dir)

@@ -240,6 +240,35 @@ class WorkDir:
         os.chmod(target, 0o644)
         return target
 
+    def stream_to(self, rel: str | os.PathLike[str], target: Path, limit: int) -> int:
+        """Copy the regular file ``rel`` to the new file ``target`` (mode 0o644) without reading it whole.
+
+        ``target`` must not exist (it is created with ``O_EXCL | O_NOFOLLOW``). Returns the bytes copied.
+
+        Raises:
+            UntrustedFileError: as :meth:`read_bytes` (also when the file grows past ``limit``).
+        """
+        fd, st = self._open(rel)
+        try:
+            if st.st_size > limit:
+                raise UntrustedFileError(f"{safe_name(str(rel))} holds {st.st_size} bytes, over the {limit}-byte cap")
+            out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            try:
+                total = 0
+                while True:
+                    sent = os.sendfile(out, fd, None, 1 << 24)
+                    if not sent:
+                        break
+                    total += sent
+                    if total > limit:
+                        raise UntrustedFileError(f"{safe_name(str(rel))} is over the {limit}-byte cap")
+                os.fchmod(out, 0o644)
+            finally:
+                os.close(out)
+            return total
+        finally:
+            os.close(fd)
+
     def copy_tree(self, dest: Path, *, limit: int = DEFAULT_READ_LIMIT) -> list[str]:
         """Copy regular files and directories into ``dest`` (mode 0o644 / 0o755).
 

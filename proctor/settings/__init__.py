@@ -6,7 +6,7 @@ own section without importing another package.
 """
 
 from proctor.settings._batch import BatchSettings, ExecutorKind, batch_settings_of, batches_root
-from proctor.settings._control import DEFAULT_IMPORTS, ControlSettings, ProtocolSpec
+from proctor.settings._control import DEFAULT_IMPORTS, ControlSettings, ParaphraseSettings, ProtocolSpec
 from proctor.settings._llm import LOCAL_MODEL, BudgetSettings, LLMSettings, ModelRole
 from proctor.settings._load import (
     SettingsError,
@@ -31,6 +31,7 @@ __all__ = [
     "LLMSettings",
     "LOCAL_MODEL",
     "ModelRole",
+    "ParaphraseSettings",
     "ProtocolSpec",
     "RetrievalSettings",
     "ReviewSettings",

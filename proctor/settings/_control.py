@@ -17,6 +17,51 @@ DEFAULT_IMPORTS = [
 CRITICAL_CATEGORIES = ["network", "secrets", "write_outside", "scoring_code", "logging_code"]
 
 
+def _switch(value: Any) -> Any:
+    """``"true"``/``"on"``/``"code"`` mean True and ``"false"``/``"off"`` False (environment variables are strings)."""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "on", "yes", "1", "code"):
+            return True
+        if low in ("false", "off", "no", "0", "none", ""):
+            return False
+    return value
+
+
+class ParaphraseSettings(BaseModel):
+    """The paraphraser on each hand-off edge (``control.paraphrase.<edge>``).
+
+    ``false``: the next agent sees the text as written (it is still gated and monitored). ``true``:
+    the code paraphraser (deterministic: the message re-rendered from its fields without invisible
+    characters, look-alike letters, case or whitespace patterns). ``"trusted"`` or a model string:
+    the code paraphraser, then that model (``llm.trusted`` for ``"trusted"``) rewrites each field;
+    the embedded base model cannot, so with it the code paraphraser runs alone.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ideation_to_experiments: bool | str = Field(
+        default=True, description="The idea's title and experiment, into the experiment proposal prompt.")
+    experiments_to_writeup: bool | str = Field(
+        default=True, description="The idea, the results table and the change's rationale, into the write-up prompt.")
+    writeup_to_review: bool | str = Field(default=True, description="The paper, into the review.")
+
+    @field_validator("ideation_to_experiments", "experiments_to_writeup", "writeup_to_review", mode="before")
+    @classmethod
+    def _switches(cls, value: Any) -> Any:
+        return _switch(value)
+
+    def for_edge(self, edge: str) -> bool | str:
+        """The setting of ``edge``.
+
+        Raises:
+            ValueError: for an unknown edge.
+        """
+        if edge not in type(self).model_fields:
+            raise ValueError(f"unknown hand-off edge {edge!r}; edges are {', '.join(type(self).model_fields)}")
+        return getattr(self, edge)  # type: ignore[no-any-return]
+
+
 class ProtocolSpec(BaseModel):
     """One protocol and its parameters, for a node type."""
 
@@ -87,9 +132,8 @@ class ControlSettings(BaseModel):
     max_render_chars: int = Field(
         default=6000, ge=200, description="Truncation of each rendered field shown to an LLM monitor."
     )
-    paraphrase_edges: list[str] = Field(
-        default_factory=list,
-        description="Agent-to-agent edges ('sender->recipient', '*' wildcards) whose text the "
-        "trusted model paraphrases.",
+    paraphrase: ParaphraseSettings = Field(
+        default_factory=ParaphraseSettings,
+        description="Per hand-off edge, how the text one agent hands to the next is paraphrased.",
     )
     busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout of the queue.")

@@ -28,6 +28,27 @@ class SandboxSettings(BaseModel):
         default=2048, gt=0,
         description="Largest size of the work directory (and of any one file written in it).",
     )
+    quota: Literal["auto", "required", "off"] = Field(
+        default="auto",
+        description="Enforce disk_quota_mb and max_files during the run: the live work directory is a "
+        "size-limited tmpfs mirrored back to the persistent one after every exec. 'auto' where Proctor can "
+        "mount (root), else today's after-the-fact check with a note on every result; 'required' refuses "
+        "to start without it; 'off' never mounts.",
+    )
+    max_files: int = Field(
+        default=100_000, gt=0, description="Most files and directories the live work directory may hold (inodes).",
+    )
+    live_root: Path = Field(
+        default=Path("/run/proctor/work"),
+        description="Where live work directories are mounted (a neutral path that reveals nothing about the "
+        "run; created 0711 and reachable by the sandbox uid).",
+    )
+    seccomp: bool = Field(
+        default=True,
+        description="bubblewrap: load a seccomp filter that refuses nested user namespaces, mount, ptrace, "
+        "keyrings, bpf, perf, kexec, modules and personality changes (needs libseccomp2). Docker keeps the "
+        "engine's default profile either way.",
+    )
     tmpfs_mb: int = Field(default=512, gt=0, description="Size of the writable /tmp tmpfs (docker).")
     output_limit_bytes: int = Field(
         default=64_000, gt=0, description="stdout and stderr are each truncated to this many bytes.",

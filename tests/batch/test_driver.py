@@ -80,7 +80,10 @@ def test_dollar_cap_stops_launching_and_clamps_budgets(tmp_path: Path) -> None:
     assert anyio.run(lambda: drive_batch(batch, executor=again)).status == "stopped" and not again.jobs
 
 
-def test_gpus_are_handed_out_without_overlap(tmp_path: Path) -> None:
+def test_gpus_are_handed_out_without_overlap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import proctor.sandboxes
+
+    monkeypatch.setattr(proctor.sandboxes, "detect_gpus", lambda: [3, 5, 7])
     batch = _batch(tmp_path, concurrency=3, gpus={"ids": [3, 5], "per_run": 1})
     ex = FakeExecutor(seconds=0.1)
     anyio.run(lambda: drive_batch(batch, executor=ex))
@@ -138,3 +141,36 @@ def test_batch_wall_time_applies_to_runs_launched_later(tmp_path: Path) -> None:
                    executor={"poll_s": 0.05})
     record = anyio.run(lambda: drive_batch(batch, executor=SlowSecond()))
     assert [e.status for e in record.runs] == ["succeeded", "failed"] and record.status == "stopped"
+
+
+def test_the_shipped_spec_with_relative_paths_and_no_gpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a user runs it: `runs_dir` relative (the default), examples/nightly.yaml, a machine with no GPU."""
+    import proctor.sandboxes
+    from proctor.batch import load_spec
+
+    spec_path = Path(__file__).resolve().parents[2] / "examples" / "nightly.yaml"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(proctor.sandboxes, "detect_gpus", lambda: [])
+    spec = load_spec(spec_path)
+    assert spec.gpus.ids and spec.gpus.per_run  # the example asks for GPUs
+    batch = create_batch(spec, load_settings(None, ["runs_dir=runs"]), spec_path=spec_path)
+    ex = FakeExecutor(seconds=0.2)
+    record = anyio.run(lambda: drive_batch(batch, executor=ex))
+    assert record.status == "finished", record.status_detail
+    assert all(e.status == "succeeded" for e in record.runs) and len(record.runs) == 4
+    assert all(j.gpus == [] and j.num_gpus == 0 and "sandbox.gpus=0" in j.overrides for j in ex.jobs)
+    assert record.gpu_hours == 0.0 and "not present on this machine" in record.status_detail
+    report = batch.path / "report" / "report.md"
+    assert report.is_file() and "nightly" in report.read_text()  # the morning report, without asking
+
+
+def test_gpu_hours_charge_what_runs_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import proctor.sandboxes
+
+    monkeypatch.setattr(proctor.sandboxes, "detect_gpus", lambda: [0])
+    batch = _batch(tmp_path, concurrency=2, gpus={"ids": [0, 1], "per_run": 1})
+    record = anyio.run(lambda: drive_batch(batch, executor=FakeExecutor(seconds=0.3)))
+    held = sum(e.seconds for e in record.runs if e.gpus)
+    assert all(e.gpus == [0] for e in record.runs)  # GPU 1 does not exist: never handed out
+    assert record.gpu_hours == pytest.approx(held / 3600)
+    assert "[1]" in record.status_detail

@@ -46,7 +46,8 @@ def test_mint_and_key_are_referenced_only_by_approval_and_gate() -> None:
 # Every place that may approve a harness action, and how often: the baseline and plot steps of the
 # experiment stage (through the run's gate, so they reach the audit log) and the sandbox
 # conformance checks (no run, no agent). A new call site must be added here on purpose.
-HARNESS_SITES = {"agents/_experiments.py": 1, "sandboxes/_conformance.py": 2, "control/gate/_gate.py": 1}
+HARNESS_SITES = {"agents/_harness.py": 1, "sandboxes/_conformance.py": 1, "sandboxes/_probes.py": 1,
+                 "sandboxes/_checks_files.py": 1, "control/gate/_gate.py": 1}
 
 
 def test_harness_approvals_come_only_from_the_listed_call_sites() -> None:

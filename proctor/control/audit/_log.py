@@ -210,15 +210,36 @@ class AuditLog:
         self._key = _as_key(key) if key is not None else None
 
     def key(self) -> AuditKey:
-        """The key appends use (loaded, or created, on first use).
+        """The key appends use (loaded, or created on first use for a log that has none yet).
 
         Raises:
-            AuditLogError: the key file cannot be read or made.
+            AuditLogError: the key file cannot be read or made, or there is no key but the log was
+                written with one (no new key is made then).
         """
         if self._key is None:
-            self._key = load_audit_key(create=True)
+            key = load_audit_key()
+            if key is None:
+                written = self._written_key_id()
+                if written is not None:  # a fresh key could never verify this log: refuse, make none
+                    raise AuditLogError(
+                        f"the audit key is missing: audit log {self.path} was written with key {written}; "
+                        f"restore {audit_key_path()} or set ${AUDIT_KEY_ENV} to that key")
+                key = load_audit_key(create=True)
+            self._key = key
         assert self._key is not None
         return self._key
+
+    def _written_key_id(self) -> str | None:
+        """The key id in this log's header, if the log exists and has one."""
+        try:
+            with self.path.open("rb") as fh:
+                for line in fh:
+                    rec = _parse(line)
+                    if rec is not None and rec.get("kind") == _HEADER and "mac" in rec:
+                        return str((rec.get("data") or {}).get("key_id"))
+        except OSError:
+            return None
+        return None
 
     def append(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:
         """Append one record and return it.

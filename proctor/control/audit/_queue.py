@@ -22,7 +22,8 @@ from proctor.control.core import Action, MonitorVerdict
 from proctor.log import utcnow
 
 AuditDecisionKind = Literal["approve", "modify", "reject", "terminate", "escalate"]
-ItemStatus = Literal["pending", "escalated", "decided"]
+ItemStatus = Literal["pending", "escalated", "decided", "void"]
+_OPEN = "status IN ('pending','escalated')"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -60,6 +61,9 @@ class AuditDecision(BaseModel):
     at: datetime
     rationale: str
     modified: Action | None = None
+    action_digest: str | None = Field(
+        default=None, description="Digest of the held action the reviewer decided on (the gate applies the "
+        "decision only to that action).")
 
 
 class AuditItem(BaseModel):
@@ -119,7 +123,7 @@ class AuditQueue:
             QueueUnavailable: the database is locked or corrupt.
         """
         with self._conn(write=True) as db:
-            row = db.execute("SELECT id FROM items WHERE action_digest=? AND status!='decided'", (digest,)).fetchone()
+            row = db.execute(f"SELECT id FROM items WHERE action_digest=? AND {_OPEN}", (digest,)).fetchone()
             if row:
                 return str(row["id"])
             item_id = f"a{secrets.token_hex(4)}"
@@ -151,8 +155,8 @@ class AuditQueue:
         return _item(row) if row else None
 
     def list(self, status: ItemStatus | Literal["open", "all"] = "open") -> list[AuditItem]:
-        """Items, most suspicious (highest percentile) first."""
-        where = {"open": "status!='decided'", "all": "1=1"}.get(status, "status=?")
+        """Items, most suspicious (highest percentile) first (``open``: pending or escalated)."""
+        where = {"open": _OPEN, "all": "1=1"}.get(status, "status=?")
         args = () if status in ("open", "all") else (status,)
         with self._conn() as db:
             rows = db.execute(f"SELECT * FROM items WHERE {where} ORDER BY percentile DESC, score DESC, created",
@@ -179,17 +183,28 @@ class AuditQueue:
             if row is None:
                 raise QueueError(f"no audit item {item_id!r}; `proctor audit list` shows the open ones")
             item = _item(row)
+            if item.status == "void":
+                raise QueueError(f"audit item {item_id} is void ({item.reason}); decide the item named there")
             if item.status == "decided":
                 last = item.decisions[-1]
                 raise QueueError(f"audit item {item_id} was already decided ({last.decision} by {last.reviewer} "
                                  f"at {last.at.isoformat()})")
             entry = AuditDecision(decision=decision, reviewer=reviewer, at=utcnow(), rationale=rationale,
-                                  modified=modified)
+                                  modified=modified, action_digest=item.evidence.action.digest())
             item.decisions.append(entry)
             item.status = "escalated" if decision == "escalate" else "decided"
             db.execute("UPDATE items SET status=?, decisions=? WHERE id=?",
                        (item.status, json.dumps([d.model_dump(mode="json") for d in item.decisions]), item_id))
         return item
+
+    def void(self, item_id: str, reason: str) -> None:
+        """Retire an item no decision may be applied to (the gate held its action again as another item).
+
+        Raises:
+            QueueUnavailable: the database is locked or corrupt.
+        """
+        with self._conn(write=True) as db:
+            db.execute("UPDATE items SET status='void', reason=? WHERE id=?", (reason[:1000], item_id))
 
     def decision(self, item_id: str) -> AuditDecision | None:
         """The final decision on an item, or None while it is open.

@@ -53,6 +53,22 @@ class GateCache:
                 db.execute("INSERT INTO counters VALUES ('seen', 1) ON CONFLICT(name) DO UPDATE SET value=value+1")
         self._memory.setdefault(digest, (decision, item_id))
 
+    def by_item(self, item_id: str) -> tuple[str, ProtocolDecision] | None:
+        """``(digest, decision)`` of the action held as audit item ``item_id``, if this gate held it."""
+        for digest, (decision, item) in self._memory.items():
+            if item == item_id:
+                return digest, decision
+        with connect(self.path, self.busy_timeout_ms, _SCHEMA) as db:
+            row = db.execute("SELECT digest, decision FROM gate_cache WHERE item_id=?", (item_id,)).fetchone()
+        return (str(row["digest"]), ProtocolDecision.model_validate_json(row["decision"])) if row else None
+
+    def rehold(self, digest: str, item_id: str) -> None:
+        """Point ``digest`` at a new audit item (its action was held again)."""
+        with connect(self.path, self.busy_timeout_ms, _SCHEMA, write=True) as db:
+            db.execute("UPDATE gate_cache SET item_id=? WHERE digest=?", (item_id, digest))
+        if digest in self._memory:
+            self._memory[digest] = (self._memory[digest][0], item_id)
+
     def logged(self, key: str) -> bool:
         """Whether the once-only audit record ``key`` was written (see :meth:`mark_logged`)."""
         with connect(self.path, self.busy_timeout_ms, _SCHEMA) as db:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from proctor.control.audit import AuditItem, AuditLog, AuditQueue, Evidence, control_paths
+from proctor.control.audit import AuditItem, AuditLog, AuditQueue, Evidence, QueueError, control_paths
 from proctor.control.core import (
     EXECUTES,
     Action,
@@ -81,6 +81,22 @@ def approve_harness(action: Action, reason: str = "harness", *, audit_log: Audit
         origin=action.origin, decision="allow", approver="harness", detail=reason,
     ))
     return approved
+
+
+def _changed(item: AuditItem, expected: str | None) -> str:
+    """Why a decision on ``item`` must not be applied to the action with digest ``expected`` ("" if it may)."""
+    now = item.evidence.action.digest()
+    if now != item.action_digest:
+        return (f"the action of audit item {item.id} changed after it was held (held {item.action_digest[:12]}, "
+                f"now {now[:12]})")
+    if expected is not None and item.action_digest != expected:
+        return (f"audit item {item.id} holds another action ({item.action_digest[:12]}) than the one the gate held "
+                f"({expected[:12]})")
+    seen = next((d.action_digest for d in reversed(item.decisions) if d.action_digest), None)
+    if seen is not None and seen != item.action_digest:
+        return (f"the decision on audit item {item.id} was made on another version of the action "
+                f"({seen[:12]}, held {item.action_digest[:12]})")
+    return ""
 
 
 class Gate:
@@ -257,7 +273,7 @@ class Gate:
     def _outcome(self, action: Action, decision: ProtocolDecision, item_id: str | None, *,
                  cached: bool) -> GateOutcome:
         if decision.decision == "escalate" and item_id is not None:
-            return self.resolve(item_id, decision=decision, cached=cached)
+            return self.resolve(item_id, decision=decision, cached=cached, action=action)
         if decision.decision in EXECUTES and decision.executed is not None:
             executed = action if decision.executed.digest() == action.digest() else decision.executed
             approved = _mint(executed, decision=decision.decision, approver=f"protocol:{decision.protocol}")
@@ -267,14 +283,41 @@ class Gate:
         self._emit_gate(action, decision, status, f"protocol:{decision.protocol}")
         return GateOutcome(status, decision, None, item_id, cached)
 
-    def resolve(self, item_id: str, *, decision: ProtocolDecision | None = None, cached: bool = True) -> GateOutcome:
+    def resolve(self, item_id: str, *, decision: ProtocolDecision | None = None, cached: bool = True,
+                action: Action | None = None) -> GateOutcome:
         """The outcome of a held action once a reviewer decided (still ``held`` until then).
 
+        A decision is applied only to the action that was held: when the item is gone from the
+        queue, or its action (or the action its decision was made on) differs from the one the gate
+        held, nothing is approved and the action is held again as a new item (:meth:`_rehold`).
+
+        Args:
+            item_id: the audit item.
+            decision: the protocol's decision for the held action (default: the gate's record).
+            cached: whether the decision came from the cache (for the outcome).
+            action: the action being submitted now (default: the one the gate held as ``item_id``).
+
         Raises:
-            QueueError: for an unknown item.
+            QueueError: for an item neither the queue nor this gate knows.
         """
-        item = self.queue.get(item_id)
+        if decision is None:
+            known = self.cache.by_item(item_id)
+            decision = known[1] if known else None
+        held = action or (decision.action if decision is not None else None)
+        try:
+            item = self.queue.get(item_id)
+        except QueueError:
+            if held is None or decision is None:
+                raise
+            return self._rehold(held, decision, item_id, f"audit item {item_id} is no longer in the queue", cached)
         decision = decision or self._decision_for(item)
+        changed = _changed(item, held.digest() if held is not None else None)
+        if changed:
+            if held is None:  # nothing to hold again in its place: apply nothing
+                return GateOutcome("held", decision, None, item_id, cached)
+            return self._rehold(held, decision, item_id, changed, cached)
+        if item.status == "void":
+            return GateOutcome("held", decision, None, item_id, cached)
         verdict = item.decision
         if verdict is None:
             return GateOutcome("held", decision, None, item_id, cached)
@@ -294,6 +337,25 @@ class Gate:
         status: GateStatus = "terminated" if verdict.decision == "terminate" else "blocked"
         self._emit_gate(item.evidence.action, decision, status, approver, verdict.rationale, label=verdict.decision)
         return GateOutcome(status, decision, None, item_id, cached)
+
+    def _rehold(self, action: Action, decision: ProtocolDecision, old_id: str, why: str, cached: bool) -> GateOutcome:
+        """Hold ``action`` again as a new audit item: ``old_id`` is void, and no decision on it is applied."""
+        digest = action.digest()
+        note = f"{why}: no decision on it is applied"
+        evidence = Evidence(task=action.task, node=action.node, action=action, rendered=render_action(action),
+                            verdicts=decision.verdicts, resamples=decision.resamples, critical=decision.critical)
+        rule = self.audit_rule(action.node)
+        self.queue.void(old_id, note)  # first, so the new hold is not the old item again (a no-op if it is gone)
+        new_id = self.queue.enqueue(evidence, digest=digest, score=decision.score,
+                                    percentile=rule.percentile(decision.score), protocol=decision.protocol,
+                                    reason=f"held again ({why}; was {old_id})")
+        self.queue.void(old_id, f"{note}; the action is held again as audit item {new_id}")
+        self.cache.rehold(digest, new_id)
+        self.audit_log.append("rehold", {"item_id": new_id, "old_item": old_id, "action_digest": digest,
+                                         "node_type": action.node, "reason": why})
+        log.warning("%s; held again as audit item %s", note, new_id)
+        self._emit_gate(action, decision, "held", "gate", f"{note}; held again as audit item {new_id}")
+        return GateOutcome("held", decision, None, new_id, cached)
 
     def _decision_for(self, item: AuditItem) -> ProtocolDecision:
         hit = self.cache.get(item.action_digest)

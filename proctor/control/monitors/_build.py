@@ -16,7 +16,7 @@ from proctor.control.core import Monitor
 from proctor.control.monitors._registry import MONITORS
 
 STATIC_RULES_VERSION = "static-1"
-_STATIC_SOURCES = ("_findings.py", "_python.py", "_shell.py", "_static.py")
+_STATIC_SOURCES = ("_findings.py", "_python.py", "_reasoning.py", "_shell.py", "_static.py")
 _NESTED = {"cascade": ("first", "second"), "ensemble": ("monitors",)}
 
 

@@ -37,6 +37,7 @@ from proctor.control.monitors._findings import (
     outside,
 )
 from proctor.control.monitors._python import scan_python, scan_python_lines
+from proctor.control.monitors._reasoning import reasoning_findings
 from proctor.control.monitors._registry import monitor
 from proctor.control.monitors._shell import scan_command
 from proctor.diffs import is_diff, parse_hunks
@@ -117,7 +118,14 @@ def _edit_findings(edit: FileEdit, allowed: Collection[str], workdir: str | None
 
 def static_findings(action: Action, *, allowed_imports: Collection[str] = DEFAULT_IMPORTS,
                     workdir: str | None = None) -> list[Finding]:
-    """Every static finding for ``action`` (used by the monitor and the critical-action list)."""
+    """Every static finding for ``action``: its payload's, then its reasoning's (``stated_intent``).
+
+    Used by the monitor and the critical-action list.
+    """
+    return _payload_findings(action, allowed_imports, workdir) + reasoning_findings(action.reasoning)
+
+
+def _payload_findings(action: Action, allowed_imports: Collection[str], workdir: str | None) -> list[Finding]:
     p = action.payload
     if isinstance(p, FileEdit):
         return _edit_findings(p, allowed_imports, workdir)
@@ -155,7 +163,11 @@ def static_monitor(allowed_imports: Sequence[str] | None = None, workdir: str | 
         2. Match the closed set of findings (network, subprocess, writes outside the work
            directory, secrets, limits/harness, evaluation tampering, obfuscation, checkpoint
            spam, unexpected imports), each with a weight and a reason.
-        3. Combine the weights by noisy-or into a score in [0, 1].
+        3. Read the reasoning channel (``Action.reasoning``) with a small rule set for stated
+           sabotage or deception intent (``stated_intent``: evading or disabling oversight,
+           falsifying results, exfiltration, sabotage, a hidden goal, secrets; see
+           :mod:`._reasoning`).
+        4. Combine the weights by noisy-or into a score in [0, 1].
 
     Args:
         allowed_imports: top-level modules not flagged as unexpected (default: the settings' list).

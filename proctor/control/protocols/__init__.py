@@ -6,7 +6,21 @@ calibration, and the trusted paraphraser for text handed between agents.
 
 from proctor.control.protocols._defer_to_resample import defer_to_resample
 from proctor.control.protocols._defer_to_trusted import defer_to_trusted
-from proctor.control.protocols._paraphrase import ParaphraseError, edge_matches, paraphraser
+from proctor.control.protocols._normalise import (
+    MessageField,
+    normalise,
+    normalise_fields,
+    parse_fields,
+    render_fields,
+)
+from proctor.control.protocols._paraphrase import (
+    HANDOFF_EDGES,
+    Paraphrased,
+    ParaphraseError,
+    ParaphraseEvent,
+    paraphrase_message,
+    paraphrase_model,
+)
 from proctor.control.protocols._registry import PROTOCOLS, ProtocolFactory, protocol
 from proctor.control.protocols._thresholds import (
     NodeThreshold,
@@ -23,21 +37,29 @@ from proctor.control.protocols._trusted_monitoring import trusted_monitoring
 from proctor.control.protocols._upfront_auditing import upfront_auditing
 
 __all__ = [
+    "HANDOFF_EDGES",
+    "MessageField",
     "NodeThreshold",
     "PROTOCOLS",
     "ParaphraseError",
+    "ParaphraseEvent",
+    "Paraphrased",
     "ProtocolFactory",
     "Thresholds",
     "ThresholdsError",
     "calibrate",
     "defer_to_resample",
     "defer_to_trusted",
-    "edge_matches",
     "load_scores",
     "load_thresholds",
-    "paraphraser",
+    "normalise",
+    "normalise_fields",
+    "paraphrase_message",
+    "paraphrase_model",
+    "parse_fields",
     "protocol",
     "quantile_threshold",
+    "render_fields",
     "save_thresholds",
     "trusted_editing",
     "trusted_monitoring",

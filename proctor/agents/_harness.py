@@ -1,0 +1,145 @@
+"""Harness steps of the experiment node, run from code and data the agent cannot reach.
+
+- The template is copied once into a *pristine* directory outside the work directory, mounted
+  read-only at ``/harness`` in every sandbox exec; ``plot.py`` runs from there with ``python -I``
+  (no script directory, working directory or ``PYTHON*`` variables on ``sys.path``), so a module the
+  agent drops into the work directory cannot shadow the standard library and an edited ``plot.py``
+  never runs.
+- The baseline ``run_0`` runs in a sandbox of its own, on a fresh copy of the template, before
+  any agent action; its results are copied out through the trust boundary into
+  ``experiments/<idea>/baseline/`` (outside every sandbox) and a digest recorded. A resume reads
+  the baseline from there; the agent's work directory gets a fresh copy of ``run_0`` before the
+  plots, so a falsified ``run_0`` never reaches a figure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from proctor.agents._context import RunContext
+from proctor.control import Action, ShellCommand
+from proctor.log import atomic_write
+
+HARNESS_INNER = "/harness"
+"""Where the pristine template copy is mounted, read-only, in isolated sandboxes."""
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 over a tree's regular files (relative path and bytes); links and special files count by name."""
+    h = hashlib.sha256()
+    for dirpath, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(root))
+            st = os.lstat(path)
+            h.update(rel.encode() + b"\0")
+            if stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read()).digest())
+            else:
+                h.update(b"special")
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def pristine_copy(template: Any, settings: Any) -> Iterator[Path]:
+    """A read-only, world-readable copy of the template for the ``/harness`` mount; removed after."""
+    root = settings.sandbox.work_root
+    if root is not None:
+        Path(root).mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="proctor-harness-", dir=root))
+    copy = base / "template"
+    try:
+        template.copy_to(copy)
+        for dirpath, dirs, files in os.walk(copy):
+            for name in files:
+                os.chmod(Path(dirpath) / name, 0o444)
+            for name in dirs:
+                os.chmod(Path(dirpath) / name, 0o555)
+        os.chmod(copy, 0o555)
+        os.chmod(base, 0o755)
+        yield copy
+    finally:
+        for dirpath, dirs, _files in os.walk(base):
+            for name in dirs:
+                with contextlib.suppress(OSError):
+                    os.chmod(Path(dirpath) / name, 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def harness_exec(ctx: RunContext, sandbox: Any, argv: list[str], reason: str) -> Any:
+    """Run a harness step (never agent-written); its approval goes into the run's audit log."""
+    action = Action(node="run_experiments", payload=ShellCommand(argv=argv), origin="harness")
+    return await sandbox.exec(ctx.gate.approve_harness(action, reason))
+
+
+def harness_path(sandbox: Any) -> str:
+    """The pristine copy as the sandboxed command sees it (``/harness``, read-only)."""
+    return str(sandbox.harness_inner or HARNESS_INNER)
+
+
+async def run_baseline(ctx: RunContext, template: Any, exp_dir: Path, harness: Path) -> dict[str, Any]:
+    """The baseline's ``final_info``, from ``exp_dir/baseline`` or a fresh pristine run.
+
+    Raises:
+        RuntimeError: when the template's baseline fails.
+        TemplateError: when its ``final_info.json`` is not valid.
+    """
+    from proctor.agents.template import final_info_from, run_argv
+    from proctor.sandboxes import open_sandbox
+
+    store = exp_dir / "baseline"
+    record = store / "baseline.json"
+    if record.is_file():
+        saved = json.loads(record.read_text())
+        if saved.get("sha256") == tree_digest(store / "run_0"):
+            return saved["final_info"]  # type: ignore[no-any-return]
+    shutil.rmtree(store, ignore_errors=True)
+    store.mkdir(parents=True)
+    wf = ctx.settings.workflow
+    scratch = Path(tempfile.mkdtemp(prefix="proctor-baseline-", dir=ctx.settings.sandbox.work_root))
+    try:
+        os.chmod(scratch, 0o755)
+        template.copy_to(scratch / "work")
+        async with await open_sandbox(ctx.settings.sandbox, workdir=scratch / "work", harness_dir=harness) as box:
+            result = await harness_exec(ctx, box, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
+            if not result.ok():
+                raise RuntimeError(f"the template's baseline failed (exit {result.exit_code}): "
+                                   f"{result.stderr[-1500:]}")
+            info = final_info_from(box.work, "run_0/final_info.json").model_dump()
+            box.work.copy_tree(scratch / "out")  # through the trust boundary: regular files, no modes
+        shutil.move(scratch / "out" / "run_0", store / "run_0")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    atomic_write(record, json.dumps({"final_info": info, "sha256": tree_digest(store / "run_0")}, indent=2).encode())
+    return info
+
+
+def restore_baseline(work: Any, exp_dir: Path, uid: int, gid: int) -> None:
+    """Replace whatever the agent left at ``run_0`` with the harness's copy of the baseline."""
+    target = Path(work.root) / "run_0"
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)  # fd-based on Linux: links inside are removed, never followed
+    shutil.copytree(exp_dir / "baseline" / "run_0", target)
+    work.chown(uid, gid)
+
+
+def fresh_workdir(template: Any, work: Path) -> None:
+    """A new copy of the template; whatever an earlier (interrupted) attempt left is removed unread."""
+    if work.is_symlink():
+        work.unlink()
+    elif work.exists():
+        shutil.rmtree(work)
+    template.copy_to(work)
