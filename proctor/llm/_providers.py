@@ -1,20 +1,16 @@
-"""Proctor's own litellm providers: the embedded ``local/...`` model and the test-only ``mock/...``.
+"""Proctor's own model providers, the parts that need no litellm: names and the mock scripts.
 
-Both are registered through ``litellm.custom_provider_map``, so every call, ours or a real
-provider's, goes through ``litellm.acompletion`` and the same gateway code.
+The embedded ``local/...`` model and the test-only ``mock/...`` are litellm custom providers
+(:mod:`proctor.llm._handlers`); they are registered by :func:`install`, which is the first place
+litellm is imported. Importing this module, or the gateway, costs no litellm start-up (seconds), so
+commands that call no model (``proctor runs list``, ``proctor config show``) start at once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
-
-import litellm
-from litellm import CustomLLM
-from litellm.types.utils import ModelResponse
 
 from proctor.llm._errors import ModelUnavailable
 
@@ -24,6 +20,15 @@ MockOutput = str | Callable[[list[dict[str, Any]]], str]
 _scripts: dict[str, list[MockOutput] | Callable[[list[dict[str, Any]]], str]] = {}
 _requests: dict[str, list[dict[str, Any]]] = {}
 _mock_lock = threading.Lock()
+
+
+def litellm_module() -> Any:
+    """litellm, imported on first use and configured for Proctor (no telemetry, no debug banner)."""
+    import litellm  # noqa: PLC0415  (seconds of import: only where a model is called)
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    return litellm
 
 
 def is_embedded(model: str) -> bool:
@@ -44,79 +49,22 @@ def local_model_name(model: str) -> str:
     return name
 
 
-def _response(model: str, text: str, prompt_tokens: int, completion_tokens: int, finish: str) -> ModelResponse:
-    return ModelResponse(
-        model=model,
-        choices=[{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": text}}],
-        usage={"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-               "total_tokens": prompt_tokens + completion_tokens},
-    )
+def next_mock_output(name: str, messages: list[Any], params: dict[str, Any]) -> MockOutput:
+    """Record a request to ``mock/<name>`` and return its next scripted output.
 
-
-def _schema_of(optional_params: dict[str, Any]) -> dict[str, Any] | None:
-    fmt = optional_params.get("response_format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        schema = fmt.get("json_schema", {}).get("schema")
-        return schema if isinstance(schema, dict) else None
-    return None
-
-
-class LocalProvider(CustomLLM):
-    """Serves the embedded GGUF model in-process; ``response_format`` json_schema constrains decoding."""
-
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
-        """Generate synchronously."""
-        from proctor.llm import _local_engine
-
-        name = local_model_name(model)
-        params: dict[str, Any] = kwargs.get("optional_params") or {}
-        engine = _local_engine.get_engine()
-        schema = _schema_of(params)
-        stop = params.get("stop") or (None if schema else _local_engine.CHAT_STOP)
-        gen = engine.generate(
-            _local_engine.format_chat(messages),
-            json_schema=schema,
-            max_new_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens") or 512),
-            temperature=float(params.get("temperature") or 0.0),
-            seed=params.get("seed"),
-            stop=stop,
-        )
-        return _response(f"local/{name}", gen.text, gen.prompt_tokens, gen.completion_tokens, gen.finish_reason)
-
-    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
-        """Generate in a worker thread so the event loop stays responsive."""
-        return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
-
-
-class MockProvider(CustomLLM):
-    """Scripted outputs for unit tests (never a default: the gateway refuses it unless allowed)."""
-
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
-        """Return the next scripted output for this mock name."""
-        name = model.split("/", 1)[-1]
-        params: dict[str, Any] = kwargs.get("optional_params") or {}
-        with _mock_lock:
-            _requests.setdefault(name, []).append({"messages": messages, "params": params})
-            script = _scripts.get(name)
-            if script is None:
-                raise ModelUnavailable(f"mock model {name!r} has no script; call proctor.llm.mock.script()")
-            if callable(script):
-                out: MockOutput = script
-            elif script:
-                out = script.pop(0)
-            else:
-                raise ModelUnavailable(f"mock model {name!r} ran out of scripted outputs")
-        if callable(out):
-            takes_params = len(inspect.signature(out).parameters) >= 2
-            text = out(messages, params) if takes_params else out(messages)  # type: ignore[call-arg]
-        else:
-            text = out
-        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
-        return _response(f"mock/{name}", text, prompt_tokens, len(text.split()), "stop")
-
-    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
-        """Same as :meth:`completion`, in a worker thread (scripts may block, like a slow model)."""
-        return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
+    Raises:
+        ModelUnavailable: no script for ``name``, or the script ran out.
+    """
+    with _mock_lock:
+        _requests.setdefault(name, []).append({"messages": messages, "params": params})
+        script = _scripts.get(name)
+        if script is None:
+            raise ModelUnavailable(f"mock model {name!r} has no script; call proctor.llm.mock.script()")
+        if callable(script):
+            return script
+        if script:
+            return script.pop(0)
+        raise ModelUnavailable(f"mock model {name!r} ran out of scripted outputs")
 
 
 def script(name: str, outputs: list[MockOutput] | Callable[[list[dict[str, Any]]], str]) -> None:
@@ -143,18 +91,16 @@ def reset() -> None:
 
 
 _installed = False
+_install_lock = threading.Lock()
 
 
 def install() -> None:
-    """Register the ``local`` and ``mock`` providers with litellm (idempotent)."""
+    """Register the ``local`` and ``mock`` providers with litellm (idempotent; imports litellm)."""
     global _installed
-    if _installed:
-        return
-    providers = {p["provider"] for p in litellm.custom_provider_map}
-    if "local" not in providers:
-        litellm.custom_provider_map.append({"provider": "local", "custom_handler": LocalProvider()})
-    if "mock" not in providers:
-        litellm.custom_provider_map.append({"provider": "mock", "custom_handler": MockProvider()})
-    litellm.utils.custom_llm_setup()
-    _installed = True
+    with _install_lock:
+        if _installed:
+            return
+        from proctor.llm import _handlers  # noqa: PLC0415
 
+        _handlers.register(litellm_module())
+        _installed = True

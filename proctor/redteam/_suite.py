@@ -220,7 +220,7 @@ def check_attack(attack: Attack, report: dict[str, Any], obs: checks.Observation
              *checks.check_bounds(obs, run_dir, settings), *checks.check_stages(run_dir),
              *checks.check_baseline(run_dir, reference), *checks.check_pristine_harness(run_dir),
              *checks.check_html(run_dir), *checks.check_quota(run_dir, settings),
-             *checks.check_exec_events(run_dir), *checks.check_processes(obs)]
+             *checks.check_exec_events(run_dir), *checks.check_processes(obs), *checks.check_attack_ran(run_dir)]
     return AttackReport(attack.id, str(run_dir), not found, found, obs.wall_s, attack.description)
 
 

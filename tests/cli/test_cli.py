@@ -83,3 +83,20 @@ def test_every_command_loads(runner: CliRunner) -> None:
     for name in COMMANDS:
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
+
+
+def test_help_lists_every_command_with_its_own_help_line(runner: CliRunner) -> None:
+    import click
+
+    from proctor.cli.main import COMMANDS, load_command
+
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    ctx = click.Context(cli)
+    for name, entry in COMMANDS.items():
+        command = load_command(name)
+        assert command is not None and command.name == name
+        # the map's line is the command's own (so `proctor --help` needs no import to show it)
+        assert entry.help == command.get_short_help_str(limit=1000), name
+        assert name in result.output
+    assert cli.get_command(ctx, "no-such-command") is None

@@ -281,3 +281,61 @@ def test_length_and_stop_strings(engines: tuple[le.LocalEngine, le.LocalEngine])
     assert out.prompt_tokens == engine.count_tokens("1, 2, 3, 4, 5,") + 1  # + BOS
     out = engine.generate("1, 2, 3, 4, 5,", max_new_tokens=40, stop=[" 8"])
     assert out.finish_reason == "stop" and " 8" not in out.text and "7" in out.text
+
+
+# ------------------------------------------------- slow: repeated structured calls, bad logits
+
+# Longer than Gemma 3's 512-token sliding window, so the sliding KV cache layers wrap around.
+LONG_PROMPT = ("Review of a paper.\n\n" + " ".join(
+    f"Section {i}: the method trains a small network with learning rate 0.0{i % 9 + 1} for {i * 10} "
+    f"steps and reports accuracy 0.{50 + i % 40} on the held-out split." for i in range(40))
+    + "\n\nThe review as JSON:\n")
+
+
+@pytest.mark.slow
+def test_repeated_structured_calls_never_fail_and_are_reproducible(
+        engines: tuple[le.LocalEngine, le.LocalEngine]) -> None:
+    engine = engines[1]
+    assert engine.count_tokens(LONG_PROMPT) > 600
+    schema = Review.model_json_schema()
+    for temperature in (0.1, 0.75, 1.3):
+        outs = [engine.generate(LONG_PROMPT, json_schema=schema, max_new_tokens=40,
+                                temperature=temperature, seed=seed) for seed in (0, 1, 0)]
+        for out in outs:
+            Review.model_validate_json(out.text)
+        assert outs[0].text == outs[2].text  # no state carried from one call to the next
+
+
+@pytest.mark.slow
+def test_nan_logits_are_recomputed_and_a_failed_call_leaves_the_engine_usable(
+        engines: tuple[le.LocalEngine, le.LocalEngine], monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+
+    import torch
+
+    engine = engines[1]
+    schema = Review.model_json_schema()
+    before = engine.generate(LONG_PROMPT, json_schema=schema, max_new_tokens=24, temperature=0.5, seed=4)
+    real = engine.model.forward
+    calls = {"n": 0, "mode": "nan"}
+
+    @functools.wraps(real)
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3 and calls["mode"] == "raise":
+            raise RuntimeError("simulated kernel failure")
+        out = real(*args, **kwargs)
+        if calls["n"] in (3, 5) and calls["mode"] == "nan":  # two decode steps come out NaN
+            out.logits.fill_(float("nan"))
+        return out
+
+    monkeypatch.setattr(engine.model, "forward", flaky)
+    out = engine.generate(LONG_PROMPT, json_schema=schema, max_new_tokens=24, temperature=0.5, seed=4)
+    Review.model_validate_json(out.text)
+    calls.update(n=0, mode="raise")
+    with pytest.raises(RuntimeError, match="simulated"):
+        engine.generate(LONG_PROMPT, json_schema=schema, max_new_tokens=24, temperature=0.5, seed=4)
+    monkeypatch.setattr(engine.model, "forward", real)
+    after = engine.generate(LONG_PROMPT, json_schema=schema, max_new_tokens=24, temperature=0.5, seed=4)
+    assert after.text == before.text
+    assert all(bool(torch.isfinite(p).all()) for p in engine.model.parameters())
