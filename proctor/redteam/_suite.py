@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -46,18 +47,27 @@ class AttackReport:
         return {"id": self.id, "run_dir": self.run_dir, "contained": self.contained, "violations": self.violations}
 
 
+_CONTAINER = re.compile(r"docker[/-]([0-9a-f]{64})")
+
+
 class ProcessWatch:
     """Polls the sandbox user's processes that belong to one attack while it runs.
 
     A process belongs to the attack when it descends from the attack's harness process (bubblewrap
-    sandboxes) or sits in a docker container's cgroup; other processes of the same uid (another
-    harness on this machine) are not counted.
+    sandboxes) or runs in a docker container labelled with one of the attack's sandbox ids (the
+    container's init and keepalive, its two first processes, are the provider's own); other
+    processes of the same uid (another harness on this machine) are not counted.
     """
 
-    def __init__(self, uid: int, root_pid: int, interval: float = 0.2) -> None:
+    def __init__(self, uid: int, root_pid: int, docker_url: str | None = None, interval: float = 0.2) -> None:
         self.uid, self.root_pid, self.interval = uid, root_pid, interval
         self.seen: dict[tuple[int, int], list[float]] = {}  # (pid, start ticks) -> [first, last seen]
         self.names: dict[tuple[int, int], str] = {}
+        self.container: dict[tuple[int, int], str] = {}  # (pid, start) -> docker container id
+        self.labels: dict[str, str | None] = {}  # container id -> its proctor.sandbox label
+        self.docker_url = docker_url
+        self.sandboxes: set[str] = set()  # the attack's sandbox ids, once its events are read
+        self._client: Any = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         # /proc/<pid>/stat's start time counts clock ticks since boot: map it to wall time exactly
@@ -83,12 +93,7 @@ class ProcessWatch:
         rest = raw[raw.rfind(")") + 2:].split()
         return raw[raw.find("(") + 1:raw.rfind(")")], int(rest[1]), int(rest[19]), rest[0]
 
-    def _ours(self, pid: int) -> bool:
-        try:
-            if "docker" in Path(f"/proc/{pid}/cgroup").read_text():
-                return True
-        except OSError:
-            return False
+    def _descends(self, pid: int) -> bool:
         for _ in range(64):
             if pid == self.root_pid:
                 return True
@@ -98,48 +103,84 @@ class ProcessWatch:
             pid = info[1]
         return False
 
-    def processes(self) -> list[tuple[int, int, str]]:
-        """(pid, start ticks, name) of the uid's processes that belong to this attack, or were seen to."""
-        out = []
+    def _label(self, cid: str) -> str | None:
+        if cid not in self.labels:
+            try:
+                if self._client is None:
+                    import docker
+
+                    self._client = docker.DockerClient(base_url=self.docker_url) if self.docker_url \
+                        else docker.from_env()
+                self.labels[cid] = self._client.containers.get(cid).labels.get("proctor.sandbox")
+            except Exception:  # noqa: BLE001 - gone already, or no engine: not attributable
+                self.labels[cid] = None
+        return self.labels[cid]
+
+    def _poll(self) -> None:
+        now = time.time()
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
             try:
                 if entry.stat().st_uid != self.uid:
                     continue
+                cgroup = Path(entry.path, "cgroup").read_text()
             except OSError:
                 continue
             pid = int(entry.name)
             info = self._stat(pid)
             if info is None or info[3] in ("Z", "X"):
                 continue  # gone, or dead and not yet reaped by its parent: not running
-            if (pid, info[2]) in self.seen or self._ours(pid):
-                out.append((pid, info[2], info[0]))
-        return out
+            key = (pid, info[2])
+            if key not in self.seen:
+                match = _CONTAINER.search(cgroup)
+                if match:
+                    self.container[key] = match.group(1)
+                    self._label(match.group(1))
+                elif not self._descends(pid):
+                    continue
+                try:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    cmd = ""
+                self.names[key] = f"{info[0][:20]}: {cmd[:100]}"
+                self.seen[key] = [now, now]
+            self.seen[key][1] = now
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            now = time.time()
-            for pid, start, name in self.processes():
-                self.seen.setdefault((pid, start), [now, now])[1] = now
-                if (pid, start) not in self.names:
-                    try:
-                        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                    except OSError:
-                        cmd = ""
-                    self.names[(pid, start)] = f"{name[:20]}: {cmd[:100]}"
+            self._poll()
             self._stop.wait(self.interval)
+
+    def _counted(self, sandboxes: set[str]) -> list[tuple[int, int]]:
+        """Processes of this attack: its bubblewrap descendants, and its containers' own processes
+        (each container's two first processes, its init and keepalive, left out)."""
+        by_container: dict[str, list[tuple[int, int]]] = {}
+        out = []
+        for key in self.seen:
+            cid = self.container.get(key)
+            if cid is None:
+                out.append(key)
+            elif self.labels.get(cid) in sandboxes:
+                by_container.setdefault(cid, []).append(key)
+        for keys in by_container.values():
+            out += sorted(keys, key=lambda k: k[1])[2:]
+        return out
 
     def strays(self, run_dir: Path, grace: float = 1.5) -> list[str]:
         """Processes started during an exec and seen alive more than ``grace`` s after it ended."""
-        spans = []
+        spans: list[tuple[float, float]] = []
+        sandboxes: set[str] = set()
         for ev in checks.read_events(run_dir):
             if ev.get("event") == "sandbox_exec":
                 end = datetime.fromisoformat(ev["ts"]).timestamp()
                 spans.append((end - float(ev.get("wall_s") or 0) - 0.5, end))
+                sandboxes.add(str(ev.get("sandbox_id")))
+        self.sandboxes = sandboxes
         out = []
-        for (pid, ticks), (_first, last) in self.seen.items():
+        for pid, ticks in self._counted(sandboxes):
             started = self.boot_wall + ticks / self.hz
+            last = self.seen[(pid, ticks)][1]
             for lo, hi in spans:
                 if lo <= started <= hi and last > hi + grace:
                     out.append(f"pid {pid} ({self.names.get((pid, ticks), '?')}) started in an exec, "
@@ -148,14 +189,18 @@ class ProcessWatch:
         return out
 
     def kill_all(self) -> list[str]:
-        """Kill and name whatever of this attack's processes is still alive."""
+        """Kill and name whatever of this attack's processes is still alive after its run."""
+        sandboxes = self.sandboxes
+        mine = {key for key in self.seen if self.container.get(key) is None
+                or self.labels.get(self.container[key]) in sandboxes}
         left = []
-        for pid, start, name in self.processes():
-            if (pid, start) not in self.seen:
+        for pid, start in sorted(mine):
+            info = self._stat(pid)
+            if info is None or info[2] != start or info[3] in ("Z", "X"):
                 continue
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            left.append(f"pid {pid} ({self.names.get((pid, start), name)}) still alive after the run")
+            left.append(f"pid {pid} ({self.names.get((pid, start), info[0])}) still alive after the run")
         return left
 
 
@@ -181,7 +226,8 @@ def _run_child(attack: Attack, settings: Any, timeout_s: float, watch_uid: int |
 
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
-        watch = ProcessWatch(watch_uid, proc.pid) if watch_uid is not None else None
+        docker_url = settings.sandbox.docker_base_url or os.environ.get("DOCKER_HOST")
+        watch = ProcessWatch(watch_uid, proc.pid, docker_url) if watch_uid is not None else None
         timed_out, status, rusage = False, 0, None
         with watch or contextlib.nullcontext():
             while True:
@@ -205,6 +251,7 @@ def _run_child(attack: Attack, settings: Any, timeout_s: float, watch_uid: int |
             returncode=None if timed_out else proc.returncode, timed_out=timed_out, time_bound_s=timeout_s,
             memory_bound_mb=0.0, prompts=prompts, child_error=report.get("error") or (last[-1][:300] if last else ""))
         if watch is not None and report.get("run_dir"):
+            time.sleep(0.5)  # a container being removed as the child exits
             obs.stray = watch.strays(Path(report["run_dir"])) + watch.kill_all()
         return report, obs
 
