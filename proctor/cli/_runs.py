@@ -1,4 +1,4 @@
-"""``proctor runs list|show``."""
+"""``proctor runs list|show|export``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ import click
 from rich.table import Table
 
 from proctor.cli._common import clean_errors, console
+from proctor.cli._inspect import export_cmd
 from proctor.log import ModelCallEvent, RunDir, StageEvent
 
 
 @click.group("runs")
 def runs_group() -> None:
     """List and inspect run directories."""
+
+
+runs_group.add_command(export_cmd)
 
 
 def _root(config: str | None) -> object:

@@ -44,10 +44,11 @@ def test_mint_and_key_are_referenced_only_by_approval_and_gate() -> None:
 
 
 # Every place that may approve a harness action, and how often: the baseline and plot steps of the
-# experiment stage (through the run's gate, so they reach the audit log) and the sandbox
-# conformance checks (no run, no agent). A new call site must be added here on purpose.
+# experiment stage (through the run's gate, so they reach the audit log), the sandbox
+# conformance checks (no run, no agent), and the Inspect sandbox adapter (Inspect's own approval
+# policy decides what its agent runs; docs/inspect.md). A new call site must be added here on purpose.
 HARNESS_SITES = {"agents/_harness.py": 1, "sandboxes/_conformance.py": 1, "sandboxes/_probes.py": 1,
-                 "sandboxes/_checks_files.py": 1, "control/gate/_gate.py": 1}
+                 "sandboxes/_checks_files.py": 1, "control/gate/_gate.py": 1, "inspect_ext/_sandbox.py": 1}
 
 
 def test_harness_approvals_come_only_from_the_listed_call_sites() -> None:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, RootModel, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, RootModel, ValidationError, field_validator, model_validator
 
 from proctor.sandboxes import PathOutsideWorkdir, SandboxError, WorkDir
 
@@ -23,7 +23,11 @@ _NOT_FINITE = "a value is not a finite number"
 _EMPTY_MEANS = "a dataset's 'means' is not a non-empty object of metric name to number"
 _NO_DATASETS = "no datasets"
 _SHAPE = "not shaped {dataset: {means: {metric: number}}}"
-PROBLEMS = (_NOT_NUMBER, _NOT_FINITE, _EMPTY_MEANS, _NO_DATASETS, _SHAPE)
+MAX_DATASETS = MAX_METRICS = 64
+MAX_NAME = 100
+_TOO_MANY = f"too many datasets or metrics (at most {MAX_DATASETS} datasets of {MAX_METRICS} metrics)"
+_LONG_NAME = f"a dataset or metric name is longer than {MAX_NAME} characters"
+PROBLEMS = (_NOT_NUMBER, _NOT_FINITE, _EMPTY_MEANS, _NO_DATASETS, _TOO_MANY, _LONG_NAME, _SHAPE)
 """Every phrase a ``final_info.json`` validation error may use, in the order they are listed."""
 _EXPECTED = "expected {dataset: {'means': {metric: number}}}"
 
@@ -45,6 +49,10 @@ class DatasetResult(BaseModel):
         # Fixed messages: the metric names and values are untrusted (see PROBLEMS).
         if not isinstance(means, dict) or not means:
             raise ValueError(_EMPTY_MEANS)
+        if len(means) > MAX_METRICS:  # bounded before anything walks it: the harness renders every one
+            raise ValueError(_TOO_MANY)
+        if any(len(str(name)) > MAX_NAME for name in means):
+            raise ValueError(_LONG_NAME)
         for value in means.values():
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(_NOT_NUMBER)
@@ -54,7 +62,22 @@ class DatasetResult(BaseModel):
 
 
 class FinalInfo(RootModel[dict[str, DatasetResult]]):
-    """A parsed ``final_info.json``: ``{dataset: {"means": {metric: float}, ...}}``."""
+    """A parsed ``final_info.json``: ``{dataset: {"means": {metric: float}, ...}}``.
+
+    Bounded (at most :data:`MAX_DATASETS` datasets of :data:`MAX_METRICS` metrics, names of at most
+    :data:`MAX_NAME` characters), so what untrusted code writes cannot make the harness's tables,
+    prompts or TeX build grow without limit.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if len(data) > MAX_DATASETS:
+                raise ValueError(_TOO_MANY)
+            if any(len(str(name)) > MAX_NAME for name in data):
+                raise ValueError(_LONG_NAME)
+        return data
 
     @field_validator("root")
     @classmethod

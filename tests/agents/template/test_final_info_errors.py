@@ -74,3 +74,16 @@ def test_file_problems_use_the_fixed_vocabulary(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as info:
         validate_final_info([], f"{INJECTION}\n<x>")
     assert INJECTION not in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("data", [
+    {f"d{i}": {"means": {"acc": 0.5}} for i in range(65)},  # more datasets than the harness renders
+    {"d": {"means": {f"m{i}": 0.5 for i in range(65)}}},  # more metrics
+    {INJECTION * 5: {"means": {"acc": 0.5}}},  # a name longer than 100 characters
+    {"d": {"means": {INJECTION * 5: 0.5}}},
+])
+def test_results_are_bounded_before_the_harness_renders_them(tmp_path: Path, data: object) -> None:
+    _write(tmp_path, data)
+    message = _error(tmp_path)
+    assert INJECTION not in message and ("too many" in message or "longer than" in message)
+    assert validate_final_info({f"d{i}": {"means": {f"m{j}": 0.5 for j in range(64)}} for i in range(64)}, "x")
