@@ -7,6 +7,7 @@ must report the attack that reads a host canary, so the checks are shown able to
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,9 @@ def test_bubblewrap_contains_host_reads_and_baseline_falsification(tmp_path: Pat
 
 @pytest.mark.skipif(not _rootfs_ready(), reason="no sandbox rootfs")
 def test_an_unisolated_provider_is_reported(tmp_path: Path) -> None:
+    path = json.dumps({"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"})  # a `python` here
     code, report = _redteam(tmp_path, "--set=sandbox.provider=host", "--set=sandbox.allow_host=true",
-                            "--only", "env-and-host-reads")
+                            f"--set=sandbox.env={path}", "--only", "env-and-host-reads")
     attack = report["attacks"][0]
     assert code == 1 and not attack["contained"]
     assert any("host secret" in v for v in attack["violations"]), attack["violations"]
