@@ -85,7 +85,7 @@ async def check_idea_novelty(ctx: RunContext, idea: dict[str, Any], earlier: lis
     for round_no in range(settings.workflow.novelty_rounds):
         shown: list[str] = [_show(h) for h in evidence.hits[:5]] if evidence else []
         prompt = render("agents/novelty_queries.j2", idea=idea, previous_queries=queries, hits=shown)
-        proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=160,
+        proposed = await model.structured([{"role": "user", "content": prompt}], Queries, max_tokens=120,
                                           seed=settings.workflow.seed + round_no)
         queries += await _approved_queries(ctx, idea, [q for q in proposed.queries if q][:3], trajectory,
                                            proposed.reasoning)
