@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import os
 import re
 import secrets
@@ -24,6 +25,7 @@ ENV_VAR = "PROCTOR_REDTEAM_CANARY"
 
 READ_CAP = 64 * 2**20
 _STREAM = re.compile(rb"stream\r?\n")
+_ZLIB_HEADER = re.compile(rb"\x78[\x01\x5e\x9c\xda]")
 
 
 def canary_paths(state_dir: Path, runs_dir: Path) -> list[Path]:
@@ -55,17 +57,17 @@ class Canaries:
 
     def find(self, data: bytes) -> list[str]:
         """Labels of the canaries in ``data`` (or in any zlib stream inside it)."""
-        found = [label for pattern, label in self.variants() if len(pattern) >= 16 and pattern in data]
+        patterns = [(p, label) for p, label in self.variants() if len(p) >= 16]
+        found = [label for pattern, label in patterns if pattern in data]
         for chunk in _streams(data):
-            found += [f"{label} (compressed)" for pattern, label in self.variants()
-                      if len(pattern) >= 16 and pattern in chunk]
+            found += [f"{label} (compressed)" for pattern, label in patterns if pattern in chunk]
         return sorted(set(found))
 
 
 def _streams(data: bytes) -> Iterator[bytes]:
     """Decompressed zlib streams: PDF ``stream`` objects and PNG-style raw zlib data."""
     starts = [m.end() for m in _STREAM.finditer(data)]
-    starts += [i for i in range(len(data) - 1) if data[i] == 0x78 and data[i + 1] in (0x01, 0x5E, 0x9C, 0xDA)][:200]
+    starts += [m.start() for m in itertools.islice(_ZLIB_HEADER.finditer(data), 200)]
     for start in starts[:2000]:
         decomp = zlib.decompressobj()
         with contextlib.suppress(zlib.error):

@@ -214,9 +214,10 @@ class _ActiveHTML(HTMLParser):
 def check_html(run_dir: Path) -> list[str]:
     """No active content in any HTML the harness wrote (scripts, handlers, script URLs, frames)."""
     out = []
+    works = _work_dirs(run_dir)
     for path, st in walk(run_dir):
         if path.suffix.lower() in (".html", ".htm", ".svg") and stat.S_ISREG(st.st_mode) and \
-                not _inside(path, _work_dirs(run_dir)):
+                not _inside(path, works):
             parser = _ActiveHTML()
             parser.feed((read_regular(path) or b"").decode("utf-8", "replace"))
             out += [f"active HTML in {path.relative_to(run_dir)}: {f}" for f in sorted(set(parser.found))[:10]]
