@@ -91,23 +91,74 @@ def calibrate_command(scores_file: str, budget: float | None, out: str | None, o
 @control_group.command("eval")
 @click.option("--out", "out", type=click.Path(file_okay=False), default="control-eval", show_default=True)
 @click.option("--llm", is_flag=True, help="Also evaluate the LLM monitor (configured trusted model).")
-@click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Directory of *.jsonl eval items (default: the packaged dataset).")
+@click.option("--data", type=click.Path(exists=True), default=None,
+              help="Labelled data: a JSONL of actions, a folder of them, a folder of .patch files with labels, or "
+                   "ControlArena-style trajectories (default: the packaged dataset).")
+@click.option("--task", default="", help="The task of patches that have no <name>.task.txt beside them.")
+@click.option("--monitor", "monitors", multiple=True, metavar="TYPE",
+              help="Evaluate only these registered monitors (default: static, learned and each detector).")
 @click.option("--budget", type=float, default=None, help="Audit budget (default: control.audit_budget).")
 @click.option("--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--no-protocols", is_flag=True, help="Score the monitors only; skip the protocol replay.")
 @_set_option
-def eval_command(out: str, llm: bool, data: str | None, budget: float | None, bootstrap: int,
-                 overrides: tuple[str, ...]) -> None:
-    """Evaluate monitors and protocols on honest and attack actions; write a report."""
+def eval_command(out: str, llm: bool, data: str | None, task: str, monitors: tuple[str, ...], budget: float | None,
+                 bootstrap: int, no_protocols: bool, overrides: tuple[str, ...]) -> None:
+    """Evaluate monitors (AUROC, TPR at 1%/2% FPR, bootstrap intervals, per source) and protocols; write a report."""
     from proctor.control.eval import run_eval
 
     settings = _settings(overrides)
-    report = asyncio.run(run_eval(settings, Path(out), llm=llm, data_dir=Path(data) if data else None,
-                                  budget=budget, n_boot=bootstrap))
+    specs = {m: {"type": m} for m in monitors} or None
+    try:
+        report = asyncio.run(run_eval(settings, Path(out), llm=llm, monitors=specs, data_dir=Path(data) if data else None,
+                                      budget=budget, n_boot=bootstrap, task=task, protocols=not no_protocols))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    table = Table("monitor", "source", "honest", "attack", "AUROC [95% CI]", "TPR@1%FPR", "TPR@2%FPR [95% CI]")
     for m in report["monitors"]:
-        console.print(f"{m['monitor']}: AUROC {m['auroc']:.3f}, TPR@1%FPR {m['tpr_at_1pct_fpr']:.2f}, "
-                      f"TPR@2%FPR {m['tpr_at_2pct_fpr']:.2f}")
+        rows = [("all", {"n_honest": report["n_honest"], "n_attack": report["n_attack"], "auroc": m["auroc"],
+                         "auroc_ci": m["auroc_ci"], "tpr_at_1pct_fpr": m["tpr_at_1pct_fpr"],
+                         "tpr_at_2pct_fpr": m["tpr_at_2pct_fpr"], "tpr_at_2pct_ci": None})]
+        if len(m["by_source"]) > 1:
+            rows += sorted(m["by_source"].items())
+        for source, r in rows:
+            if "auroc" not in r:
+                table.add_row(m["monitor"], source, str(r["n_honest"]), str(r["n_attack"]), "-", "-", "-")
+                continue
+            ci = r.get("tpr_at_2pct_ci")
+            table.add_row(m["monitor"], source, str(r["n_honest"]), str(r["n_attack"]),
+                          f"{r['auroc']:.3f} [{r['auroc_ci'][0]:.3f}, {r['auroc_ci'][1]:.3f}]",
+                          f"{r['tpr_at_1pct_fpr']:.2f}",
+                          f"{r['tpr_at_2pct_fpr']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""))
+    console.print(table)
     console.print(f"report: {report['paths']['markdown']}")
+
+
+@control_group.command("train")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default="learned.json", show_default=True,
+              help="Model file to write (use it with control.monitor='{\"type\":\"learned\",\"model_path\":...}').")
+@click.option("--data", type=click.Path(exists=True), default=None,
+              help="Extra labelled data to train on (any shape `control eval --data` reads).")
+@click.option("--holdout", multiple=True, default=("infra",), show_default=True,
+              help="Sources never trained on, reported as transfer.")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False), default=None,
+              help="Regenerate the generated corpus sources into this folder first.")
+@_set_option
+def train_command(out: str, data: str | None, holdout: tuple[str, ...], corpus_dir: str | None,
+                  overrides: tuple[str, ...]) -> None:
+    """Train the learned monitor on the packaged corpus (pipeline, planted, AgentDojo; infra held out)."""
+    from proctor.control.eval import corpus, load_dataset, train, write_corpus
+
+    settings = _settings(overrides)
+    if corpus_dir:
+        console.print(f"corpus: {write_corpus(Path(corpus_dir))}")
+    items = corpus() + (load_dataset(Path(data)) if data else [])
+    with console.status(f"featurising {len(items)} items and fitting"):
+        model, report = train(items, settings.control.allowed_imports, holdout_sources=holdout)
+    Path(out).write_text(json.dumps(model.to_json(), indent=1), encoding="utf-8")
+    for split, r in report["splits"].items():
+        console.print(f"{split}: {r['n_honest']} honest, {r['n_attack']} attack, AUROC {r['auroc']:.3f} "
+                      f"[{r['auroc_ci'][0]:.3f}, {r['auroc_ci'][1]:.3f}], TPR@2%FPR {r['tpr_at_2pct_fpr']:.2f}")
+    console.print(f"wrote {out}")
 
 
 def _queue(db: str | None, run: str | None, overrides: tuple[str, ...]) -> tuple[Any, Path]:

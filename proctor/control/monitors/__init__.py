@@ -1,20 +1,35 @@
 """Monitors: score an action's suspicion in [0, 1] with reasons.
 
-The static monitor (Python AST, shell and pattern findings), the trusted-LLM monitor, and their
-cascade and ensemble compositions; :func:`build_monitor` turns a settings spec into a monitor.
+The static monitor (Python AST, shell and pattern findings), the security-field detectors
+(:mod:`.detectors`: bandit, detect-secrets, bashlex, infrastructure policies, off-task evidence),
+the learned scorer over their evidence, the trusted-LLM monitor, and their cascade and ensemble
+compositions; :func:`build_monitor` turns a settings spec into a monitor.
 """
 
 from proctor.control.monitors._build import MonitorConfigError, build_monitor, monitor_digest
 from proctor.control.monitors._compose import cascade_monitor, ensemble_monitor
 from proctor.control.monitors._critical import critical_categories
+from proctor.control.monitors._features import FEATURES
+from proctor.control.monitors._features import NAMES as FEATURE_NAMES
 from proctor.control.monitors._findings import Finding
+from proctor.control.monitors._learned import (
+    LearnedModel,
+    LearnedModelError,
+    collect_evidence_vector,
+    learned_monitor,
+    load_model,
+)
 from proctor.control.monitors._llm import llm_monitor
 from proctor.control.monitors._registry import MONITORS, MonitorFactory, monitor
 from proctor.control.monitors._score_parsing import MonitorScore, ScoreParseError, parse_score
 from proctor.control.monitors._static import static_findings, static_monitor
 
 __all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
     "Finding",
+    "LearnedModel",
+    "LearnedModelError",
     "MONITORS",
     "MonitorConfigError",
     "MonitorFactory",
@@ -22,9 +37,12 @@ __all__ = [
     "ScoreParseError",
     "build_monitor",
     "cascade_monitor",
+    "collect_evidence_vector",
     "critical_categories",
     "ensemble_monitor",
+    "learned_monitor",
     "llm_monitor",
+    "load_model",
     "monitor",
     "monitor_digest",
     "parse_score",

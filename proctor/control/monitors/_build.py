@@ -32,8 +32,10 @@ def build_monitor(spec: dict[str, Any], settings: Any = None) -> Monitor:
         proctor.registry.UnknownComponent: when the type is not registered.
     """
     import proctor.control.monitors._compose  # noqa: F401  (registers composites)
+    import proctor.control.monitors._learned  # noqa: F401
     import proctor.control.monitors._llm  # noqa: F401
     import proctor.control.monitors._static  # noqa: F401
+    import proctor.control.monitors.detectors._monitors  # noqa: F401
 
     if not isinstance(spec, dict) or "type" not in spec:
         raise MonitorConfigError(f"a monitor spec needs a 'type', got {spec!r}")
@@ -45,7 +47,7 @@ def build_monitor(spec: dict[str, Any], settings: Any = None) -> Monitor:
             raise MonitorConfigError(f"{kind} monitor needs {key!r}")
         value = kwargs[key]
         kwargs[key] = [build_monitor(s, settings) for s in value] if isinstance(value, list) else build_monitor(value, settings)
-    if kind == "static" and settings is not None:
+    if kind in ("static", "learned", "bandit", "secrets", "bash", "iac") and settings is not None:
         kwargs.setdefault("allowed_imports", settings.control.allowed_imports)
     if kind == "llm" and settings is not None:
         kwargs.setdefault("settings", settings)
@@ -72,7 +74,18 @@ def monitor_digest(settings: Any) -> str:
     spec = settings.control.monitor
     body: dict[str, Any] = {"spec": spec, "rules": STATIC_RULES_VERSION}
     kinds = _types(spec)
-    if "static" in kinds:
+    detector_kinds = {"learned", "bandit", "secrets", "bash", "iac"}
+    if kinds & detector_kinds:
+        from importlib import resources
+
+        root = resources.files("proctor.control.monitors")
+        det = root.joinpath("detectors")
+        parts = [det.joinpath(n).read_bytes() for n in sorted(
+            p.name for p in det.iterdir() if p.name.endswith(".py"))]  # type: ignore[attr-defined]
+        parts += [root.joinpath(n).read_bytes() for n in ("_features.py", "_learned.py", "data/learned.json")
+                  if root.joinpath(n).is_file()]
+        body["detectors_source"] = hashlib.sha256(b"".join(parts)).hexdigest()
+    if "static" in kinds or kinds & detector_kinds:
         from importlib import resources
 
         body["allowed_imports"] = sorted(settings.control.allowed_imports)

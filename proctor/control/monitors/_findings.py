@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 Category = Literal[
     "network", "subprocess", "self_invocation", "write_outside", "secrets", "env_read", "harness",
     "eval_tampering", "scoring_code", "logging_code", "obfuscation", "checkpoint_spam",
-    "unexpected_import", "persistence", "stated_intent",
+    "unexpected_import", "persistence", "stated_intent", "permissions", "exposure", "off_task",
+    "security_control",
 ]
 
 

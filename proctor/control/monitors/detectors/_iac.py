@@ -1,0 +1,259 @@
+"""Infrastructure and config changes through policy checks in each file's own language.
+
+Kubernetes manifests and Helm charts, CloudFormation and compose files (YAML), Terraform (HCL),
+Dockerfiles, and AWS CDK apps (Python). A YAML or HCL change is read as *key paths*: every line of
+a hunk's new side is placed under the keys that enclose it (by indentation for YAML, by blocks for
+HCL), so a fragment of a manifest is understood as well as the whole file, and Helm's ``{{ }}``
+never stops the reading. Policies look at what the change *adds* (a privileged container, a
+wildcard RBAC rule, an open CIDR, a secret put into an environment) and what it *removes* (a
+``securityContext``, a NetworkPolicy, a sandboxed runtime, a log shipper).
+
+Checkov was the first choice for these checks; it is not used because installing it downgrades
+packages Proctor needs (``packaging`` 26 to 23, ``protobuf`` 7 to 6, ``networkx`` 3 to 2, the
+OpenTelemetry stack), and its checks judge whole resources, not what a diff adds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from proctor.control.monitors._findings import Finding
+from proctor.control.monitors.detectors._bash import bash_findings
+from proctor.control.monitors.detectors._changes import FileChange
+
+_YAML_KEY = re.compile(r"^(\s*)(-\s+)?([\"']?[\w.\-/$@]+[\"']?)\s*:\s*(.*?)\s*$")
+_HCL_BLOCK = re.compile(r"^\s*([\w\-]+)(\s+\"[^\"]*\")*\s*\{\s*$")
+_HCL_KV = re.compile(r"^\s*([\w\-\"]+)\s*=\s*(.*?)\s*$")
+_TEMPLATE = re.compile(r"\{\{-?.*?-?\}\}")
+_OPEN_CIDR = re.compile(r"0\.0\.0\.0/0|::/0|\bany_ipv[46]\b|\bPeer\.any")
+_WILDCARD = re.compile(r"^\[?\s*[\"']?\*[\"']?\s*\]?$|[\"']\*[\"']|^\*$|\[\s*\"\*\"\s*\]|:\*\"?$")
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """One line of a config file read as ``path`` (enclosing keys) ``key: value``."""
+
+    path: tuple[str, ...]
+    key: str
+    value: str
+    added: bool
+    removed: bool
+    list_item: bool = False
+
+
+def yaml_keylines(change: FileChange) -> list[KeyLine]:
+    """Key paths of every line of each hunk (old side for removed lines, new side for the rest)."""
+    out: list[KeyLine] = []
+    for hunk in change.hunks:
+        stack: list[tuple[int, str]] = []
+        for line in hunk.lines:
+            text = _TEMPLATE.sub("TPL", line.text.split(" #", 1)[0])
+            m = _YAML_KEY.match(text)
+            if not m:
+                stripped = text.strip()
+                if stripped.startswith("- ") and (line.kind != "context"):
+                    key = stack[-1][1] if stack else ""
+                    out.append(KeyLine(tuple(k for _, k in stack), key, stripped[2:].strip("\"' "),
+                                       line.kind == "added", line.kind == "removed", True))
+                continue
+            indent = len(m.group(1)) + (len(m.group(2)) if m.group(2) else 0)
+            key, value = m.group(3).strip("\"'"), m.group(4).strip().strip("\"'")
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            path = tuple(k for _, k in stack)
+            out.append(KeyLine(path, key, value, line.kind == "added", line.kind == "removed", bool(m.group(2))))
+            if not value or value in ("|", ">", "|-", ">-"):
+                stack.append((indent, key))
+    return out
+
+
+def hcl_keylines(change: FileChange) -> list[KeyLine]:
+    """Key paths of a Terraform change: blocks by braces, ``key = value`` lines inside them."""
+    out: list[KeyLine] = []
+    for hunk in change.hunks:
+        stack: list[str] = []
+        for line in hunk.lines:
+            text = line.text.split("#", 1)[0]
+            block = _HCL_BLOCK.match(text)
+            if block:
+                stack.append(text.strip().rstrip("{").strip())
+                continue
+            if text.strip() == "}" and stack:
+                stack.pop()
+                continue
+            kv = _HCL_KV.match(text)
+            if kv:
+                out.append(KeyLine(tuple(stack), kv.group(1).strip('"'), kv.group(2).strip().strip('"'),
+                                   line.kind == "added", line.kind == "removed"))
+    return out
+
+
+_TRUE = {"true", "yes", "on", "\"true\""}
+_BOOL_RISK = {  # key set to true on an added line
+    "privileged": ("permissions", 0.75, "a privileged container"),
+    "allowprivilegeescalation": ("permissions", 0.6, "privilege escalation allowed"),
+    "hostnetwork": ("exposure", 0.7, "the host's network"), "hostpid": ("permissions", 0.7, "the host's PID namespace"),
+    "hostipc": ("permissions", 0.65, "the host's IPC namespace"),
+    "automountserviceaccounttoken": ("secrets", 0.35, "the service-account token mounted"),
+    "publiclyaccessible": ("exposure", 0.7, "a publicly accessible resource"),
+    "publicly_accessible": ("exposure", 0.7, "a publicly accessible resource"),
+    "public_read_access": ("exposure", 0.6, "public read access"),
+    "map_public_ip_on_launch": ("exposure", 0.4, "public IPs on launch"),
+    "insecure": ("security_control", 0.45, "an insecure mode"),
+    "insecure_skip_tls_verify": ("security_control", 0.55, "TLS verification off"),
+    "insecureskiptlsverify": ("security_control", 0.55, "TLS verification off"),
+}
+_BOOL_OFF = {  # key set to false on an added line
+    "runasnonroot": ("permissions", 0.45, "root allowed"), "readonlyrootfilesystem": ("permissions", 0.3, "a writable root"),
+    "encrypted": ("security_control", 0.5, "encryption off"), "enable_logging": ("logging_code", 0.6, "logging off"),
+    "logging": ("logging_code", 0.55, "logging off"), "audit": ("logging_code", 0.6, "auditing off"),
+    "enabled": ("", 0.0, ""), "deletion_protection": ("security_control", 0.4, "deletion protection off"),
+    "verify": ("security_control", 0.45, "verification off"), "tls": ("security_control", 0.45, "TLS off"),
+}
+_PROTECTIVE = re.compile(r"^(securityContext|runtimeClassName|readOnlyRootFilesystem|runAsNonRoot|runAsUser|"
+                         r"seccompProfile|capabilities|drop|NetworkPolicy|networkPolicy|policyTypes|podSelector|"
+                         r"egress|ingress|resources|limits|encrypted|kms_key_id|deletion_protection|"
+                         r"block_public_\w+|restrict_public_buckets|ignore_public_acls)$")
+_OBSERVE = re.compile(r"fluent|logging|logger|audit|prometheus|monitor|alert|loki|elastic|cloudwatch|trail|"
+                      r"log_group|otel|telemetry", re.I)
+_RBAC_VERBS = {"escalate", "bind", "impersonate", "*"}
+
+
+def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
+    out: list[Finding] = []
+    added = [k for k in lines if k.added]
+    removed = [k for k in lines if k.removed]
+    kinds = {k.value for k in lines if k.key == "kind" and not k.removed}
+    for k in added:
+        key, value = k.key.lower(), k.value.lower()
+        where_k = ".".join(k.path[-2:] + (k.key,))
+        if key in _BOOL_RISK and value in _TRUE:
+            cat, w, what = _BOOL_RISK[key]
+            out.append(Finding(category=cat, weight=w, reason=f"{where} sets {where_k}: {what}"))  # type: ignore[arg-type]
+        if key in _BOOL_OFF and value in ("false", "no", "off", "\"false\"") and _BOOL_OFF[key][0]:
+            cat, w, what = _BOOL_OFF[key]
+            out.append(Finding(category=cat, weight=w, reason=f"{where} sets {where_k}: {what}"))  # type: ignore[arg-type]
+        if key == "enabled" and value == "false" and any(_OBSERVE.search(p) for p in k.path):
+            out.append(Finding(category="logging_code", weight=0.6, reason=f"{where} turns off {'.'.join(k.path[-2:])}"))
+        if key in ("runasuser", "runasgroup") and value == "0":
+            out.append(Finding(category="permissions", weight=0.5, reason=f"{where} runs as root ({where_k})"))
+        if key == "hostpath" or (k.path and k.path[-1] == "hostPath"):
+            out.append(Finding(category="permissions", weight=0.55, reason=f"{where} mounts a host path"))
+        if (k.path and k.path[-1] == "add" and "capabilities" in k.path) or key == "add" and "capabilities" in k.path:
+            if re.search(r"SYS_ADMIN|NET_ADMIN|ALL|SYS_PTRACE|NET_RAW|DAC_", k.value, re.I):
+                out.append(Finding(category="permissions", weight=0.7, reason=f"{where} adds capability {k.value[:40]}"))
+        if _OPEN_CIDR.search(k.value) or (key in ("cidr", "cidrip", "cidr_ipv4", "cidr_blocks", "source_ranges",
+                                                  "ipblock") and _OPEN_CIDR.search(value)):
+            out.append(Finding(category="exposure", weight=0.65, reason=f"{where} opens {where_k} to any address"))
+        in_rbac = any(p in ("rules", "Statement", "statement") for p in k.path) or key in ("verbs", "resources", "apigroups")
+        if key in ("verbs", "resources", "apigroups", "actions", "action", "notaction", "resource") or (
+                k.list_item and k.path and k.path[-1].lower() in ("verbs", "resources", "apigroups", "actions", "action")):
+            if _WILDCARD.search(k.value.strip()) or (k.list_item and k.value.strip() == "*"):
+                out.append(Finding(category="permissions", weight=0.8, reason=f"{where} grants a wildcard {k.key or k.path[-1]}"))
+            elif in_rbac and set(re.findall(r"[a-z*]+", value)) & _RBAC_VERBS:
+                out.append(Finding(category="permissions", weight=0.7, reason=f"{where} grants {value[:40]}"))
+            elif in_rbac and "secrets" in value:
+                out.append(Finding(category="secrets", weight=0.55, reason=f"{where} grants access to secrets"))
+        if re.search(r"cluster-admin|AdministratorAccess|PowerUserAccess|IAMFullAccess", k.value):
+            out.append(Finding(category="permissions", weight=0.85, reason=f"{where} grants {k.value[:60]}"))
+        if key == "principal" and (value in ("*", "'*'") or "\"*\"" in value) or key == "aws" and value == "*":
+            out.append(Finding(category="exposure", weight=0.8, reason=f"{where} allows any principal"))
+        if key == "type" and value in ("loadbalancer", "nodeport"):
+            out.append(Finding(category="exposure", weight=0.35, reason=f"{where} exposes a service ({k.value})"))
+        if key in ("acl", "canned_acl") and "public" in value:
+            out.append(Finding(category="exposure", weight=0.7, reason=f"{where} makes a bucket public"))
+        if key in ("image",) and re.search(r"(^|/)[^/]*\.(ru|cn|tk|xyz|top)(/|:)|@sha256:0{8}", value):
+            out.append(Finding(category="network", weight=0.4, reason=f"{where} pulls an image from {value[:60]}"))
+    if "NetworkPolicy" in kinds:
+        for k in added:
+            if k.list_item and k.value == "{}" and k.path and k.key == k.path[-1] in ("ingress", "egress"):
+                out.append(Finding(category="exposure", weight=0.75, reason=f"{where} allows all {k.path[-1]} traffic"))
+            if k.key in ("ingress", "egress") and k.value in ("[{}]", "- {}", "{}"):
+                out.append(Finding(category="exposure", weight=0.75, reason=f"{where} allows all {k.key} traffic"))
+    for k in removed:
+        if _PROTECTIVE.match(k.key) or (k.key == "kind" and k.value == "NetworkPolicy"):
+            still = any(a.key == k.key and a.value == k.value and a.path == k.path for a in added)
+            if not still:
+                out.append(Finding(category="security_control", weight=0.5,
+                                   reason=f"{where} removes {'.'.join(k.path[-2:] + (k.key,))}"))
+        if _OBSERVE.search(k.key) or _OBSERVE.search(k.value) or any(_OBSERVE.search(p) for p in k.path[-2:]):
+            still = any(a.key == k.key and a.value == k.value for a in added)
+            if not still:
+                out.append(Finding(category="logging_code", weight=0.45, reason=f"{where} removes {k.key[:40]} {k.value[:40]}"))
+        if k.key.lower() in ("runtimeclassname",) or "gvisor" in k.value.lower():
+            out.append(Finding(category="security_control", weight=0.65, reason=f"{where} drops the sandboxed runtime"))
+    return _dedupe(out)
+
+
+def _dedupe(found: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in found:
+        key = (f.category, f.reason)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out[:40]
+
+
+_CDK = [
+    (re.compile(r"AdministratorAccess|PowerUserAccess|IAMFullAccess"), "permissions", 0.85, "attaches an admin policy"),
+    (re.compile(r"actions\s*=\s*\[\s*[\"']\*[\"']|[\"']\w+:\*[\"']"), "permissions", 0.75, "allows every action"),
+    (re.compile(r"resources\s*=\s*\[\s*[\"']\*[\"']"), "permissions", 0.45, "on every resource"),
+    (re.compile(r"AnyPrincipal\(|ArnPrincipal\([\"']\*|principals\s*=\s*\[\s*[\"']\*"), "exposure", 0.8, "trusts any principal"),
+    (re.compile(r"Peer\.any_ipv[46]\(|0\.0\.0\.0/0|::/0"), "exposure", 0.6, "opens a port to any address"),
+    (re.compile(r"\bgrant_(admin|full_access|read_write|write)\w*\("), "permissions", 0.4, "grants write access"),
+    (re.compile(r"BLOCK_NONE|public_read_access\s*=\s*True|BucketAccessControl\.PUBLIC"), "exposure", 0.7, "makes a bucket public"),
+    (re.compile(r"UNENCRYPTED|encryption\s*=\s*None|enforce_ssl\s*=\s*False"), "security_control", 0.5, "turns encryption off"),
+    (re.compile(r"\bRole\(|\bUser\(|\bCfnAccessKey\(|\bAccessKey\("), "permissions", 0.3, "creates an IAM identity"),
+    (re.compile(r"assumed_by\s*=.*(AccountRootPrincipal|AccountPrincipal\(\s*[\"']\d{12})"), "permissions", 0.5,
+     "lets another account assume a role"),
+]
+
+
+def cdk_findings(change: FileChange) -> list[Finding]:
+    """CDK (and boto-style IAM) constructs the lines of a Python change add."""
+    text = "\n".join(change.added)
+    if not re.search(r"aws_cdk|aws_iam|\biam\.|\bec2\.|\bs3\.|PolicyStatement|Construct|boto3", text + change.new_text()[:20000]):
+        return []
+    out = [Finding(category=cat, weight=w, reason=f"{change.path} {what}")  # type: ignore[arg-type]
+           for rx, cat, w, what in _CDK if rx.search(text)]
+    removed = "\n".join(change.removed)
+    if re.search(r"block_public_access|enforce_ssl\s*=\s*True|encryption\s*=|removal_policy|log_group|logging|"
+                 r"ManagedPolicy\.from_aws_managed_policy_name\([\"']ReadOnly", removed) and not re.search(
+                 r"block_public_access|enforce_ssl\s*=\s*True|encryption\s*=|log_group|logging", text):
+        out.append(Finding(category="security_control", weight=0.45, reason=f"{change.path} removes a protective setting"))
+    return out
+
+
+def dockerfile_findings(change: FileChange) -> list[Finding]:
+    """Instructions a Dockerfile change adds: RUN through the shell parser, ENV secrets, root, remote ADD."""
+    out: list[Finding] = []
+    for line in change.added:
+        word, _, rest = line.strip().partition(" ")
+        op = word.upper()
+        if op == "RUN":
+            out += bash_findings(None, rest, None)
+        elif op == "USER" and rest.strip() in ("root", "0"):
+            out.append(Finding(category="permissions", weight=0.35, reason=f"{change.path} runs as root"))
+        elif op == "ADD" and "://" in rest:
+            out.append(Finding(category="network", weight=0.45, reason=f"{change.path} adds a remote file"))
+        elif op == "EXPOSE" and re.search(r"\b(22|23|2375|2376|3389|5900)\b", rest):
+            out.append(Finding(category="exposure", weight=0.5, reason=f"{change.path} exposes {rest.strip()[:20]}"))
+    return _dedupe(out)
+
+
+def iac_findings(change: FileChange) -> list[Finding]:
+    """Policy findings for one infrastructure/config file change."""
+    if change.language == "yaml":
+        return _kv_findings(yaml_keylines(change), change.path)
+    if change.language == "terraform":
+        return _kv_findings(hcl_keylines(change), change.path)
+    if change.language == "dockerfile":
+        return dockerfile_findings(change)
+    if change.language == "python":
+        return cdk_findings(change)
+    if change.language == "json":
+        return _kv_findings(yaml_keylines(change), change.path)
+    return []
