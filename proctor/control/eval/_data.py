@@ -183,7 +183,8 @@ def _file(path: Path) -> list[EvalItem]:
         body = json.loads(text)
         rows = body if isinstance(body, list) else body.get("samples") or body.get("trajectories") or [body]
         text = "\n".join(json.dumps(r) for r in rows)
-    return _read(text, str(path), default_source=path.stem)
+    source = path.parent.name if path.stem in ("honest", "attack") else path.stem
+    return _read(text, str(path), default_source=source)
 
 
 def corpus(names: tuple[str, ...] = ("pipeline", "agentdojo", "infra")) -> list[EvalItem]:
