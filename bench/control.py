@@ -5,7 +5,9 @@ Usage: ``python bench/control.py [--reps N] [--repeat N] [--sandbox bubblewrap|d
 [--json OUT]``
 
 * static monitor latency per action over the packaged eval dataset (78 actions): median and p95
-  (``latency()`` from ``bench/retrieval.py``), mean and max;
+  (``latency()`` from ``bench/retrieval.py``), mean and max; then each detector layer (bandit, secrets,
+  bash, iac; each runs every detector, so its figure is the cheap layers' total) and the learned scorer with
+  and without the hunk-to-task embedding, with their median's ratio to the static monitor's;
 * gate overhead: ``Gate.submit`` (monitor + protocol + SQLite queue/cache + keyed audit log + events)
   with the static monitor and with a zero-cost monitor (the gate's own bookkeeping);
 * pipeline: one whole research run per repetition (1 idea: ideation, novelty with a one-paper index,
@@ -268,6 +270,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     static = build_monitor({"type": "static"}, settings)
     results: dict[str, Any] = {"actions": len(actions)}
     results["static_monitor"] = await asyncio.to_thread(_monitor_latency, static, actions, args.repeat)
+    # Each detector layer and the learned scorer, against the static monitor in the same run.
+    for layer, spec in (("bandit", {"type": "bandit"}), ("secrets", {"type": "secrets"}), ("bash", {"type": "bash"}),
+                        ("iac", {"type": "iac"}), ("learned_no_embedding", {"type": "learned", "embed": False}),
+                        ("learned", {"type": "learned"})):
+        m = build_monitor(spec, settings)
+        await m(actions[0], build_view(actions[0]))  # first call loads plugins and the sentence model
+        results[f"{layer}_monitor"] = await asyncio.to_thread(_monitor_latency, m, actions, args.repeat)
+        results[f"{layer}_monitor"]["p50_vs_static"] = round(
+            results[f"{layer}_monitor"]["p50_ms"] / max(1e-9, results["static_monitor"]["p50_ms"]), 2)
     results["gate_submit_static"] = _summary(await _time_gate(settings, actions, args.repeat))
     results["gate_bookkeeping_only"] = _summary(await _time_gate(settings, actions, args.repeat, _null))
     if args.reps:
