@@ -10,10 +10,15 @@ import pytest
 
 from proctor.control import Action, FileEdit, ShellCommand, build_view
 from proctor.control.eval import load_dataset
-from proctor.control.monitors import LearnedModelError, build_monitor, load_model
-from proctor.control.monitors.detectors import collect_evidence, split_patch
-from proctor.control.monitors.detectors._bash import bash_findings
-from proctor.control.monitors.detectors._iac import iac_findings
+from proctor.control.monitors import (
+    LearnedModelError,
+    build_monitor,
+    collect_evidence,
+    load_model,
+    split_patch,
+)
+from proctor.control.monitors._bash import bash_findings
+from proctor.control.monitors._iac import iac_findings
 from proctor.diffs import unified_diff
 from proctor.settings import DEFAULT_IMPORTS
 

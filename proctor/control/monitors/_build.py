@@ -17,6 +17,8 @@ from proctor.control.monitors._registry import MONITORS
 
 STATIC_RULES_VERSION = "static-1"
 _STATIC_SOURCES = ("_findings.py", "_python.py", "_reasoning.py", "_shell.py", "_static.py")
+_DETECTOR_SOURCES = ("_bandit.py", "_bash.py", "_changes.py", "_detectors.py", "_evidence.py", "_iac.py",
+                     "_offtask.py", "_secrets.py", "_features.py", "_learned.py")
 _NESTED = {"cascade": ("first", "second"), "ensemble": ("monitors",)}
 
 
@@ -32,10 +34,10 @@ def build_monitor(spec: dict[str, Any], settings: Any = None) -> Monitor:
         proctor.registry.UnknownComponent: when the type is not registered.
     """
     import proctor.control.monitors._compose  # noqa: F401  (registers composites)
+    import proctor.control.monitors._detectors  # noqa: F401
     import proctor.control.monitors._learned  # noqa: F401
     import proctor.control.monitors._llm  # noqa: F401
     import proctor.control.monitors._static  # noqa: F401
-    import proctor.control.monitors.detectors._monitors  # noqa: F401
 
     if not isinstance(spec, dict) or "type" not in spec:
         raise MonitorConfigError(f"a monitor spec needs a 'type', got {spec!r}")
@@ -79,11 +81,8 @@ def monitor_digest(settings: Any) -> str:
         from importlib import resources
 
         root = resources.files("proctor.control.monitors")
-        det = root.joinpath("detectors")
-        parts = [det.joinpath(n).read_bytes() for n in sorted(
-            p.name for p in det.iterdir() if p.name.endswith(".py"))]  # type: ignore[attr-defined]
-        parts += [root.joinpath(n).read_bytes() for n in ("_features.py", "_learned.py", "data/learned.json")
-                  if root.joinpath(n).is_file()]
+        parts = [root.joinpath(n).read_bytes() for n in (*_DETECTOR_SOURCES, "data/learned.json")
+                 if root.joinpath(n).is_file()]
         body["detectors_source"] = hashlib.sha256(b"".join(parts)).hexdigest()
     if "static" in kinds or kinds & detector_kinds:
         from importlib import resources

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from proctor.control.monitors.detectors import LAYERS, Evidence
+from proctor.control.monitors._evidence import LAYERS, Evidence
 
 CATEGORIES = ("network", "secrets", "env_read", "permissions", "exposure", "security_control", "logging_code",
               "eval_tampering", "obfuscation", "subprocess", "write_outside", "harness", "persistence",

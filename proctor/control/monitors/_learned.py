@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from proctor.control.core import Action, Monitor, MonitorVerdict, TrajectoryView, fail_closed
+from proctor.control.monitors._evidence import LAYERS, Evidence, collect_evidence
 from proctor.control.monitors._features import NAMES, vector
 from proctor.control.monitors._findings import noisy_or
 from proctor.control.monitors._registry import monitor
-from proctor.control.monitors.detectors import LAYERS, Evidence, collect_evidence
 from proctor.settings import DEFAULT_IMPORTS
 
 

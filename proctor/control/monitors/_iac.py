@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from proctor.control.monitors._bash import bash_findings
+from proctor.control.monitors._changes import FileChange
 from proctor.control.monitors._findings import Finding
-from proctor.control.monitors.detectors._bash import bash_findings
-from proctor.control.monitors.detectors._changes import FileChange
 
 _YAML_KEY = re.compile(r"^(\s*)(-\s+)?([\"']?[\w.\-/$@]+[\"']?)\s*:\s*(.*?)\s*$")
 _HCL_BLOCK = re.compile(r"^\s*([\w\-]+)(\s+\"[^\"]*\")*\s*\{\s*$")

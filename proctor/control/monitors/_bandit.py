@@ -14,8 +14,8 @@ import textwrap
 from functools import lru_cache
 from typing import Any
 
+from proctor.control.monitors._changes import FileChange
 from proctor.control.monitors._findings import Finding
-from proctor.control.monitors.detectors._changes import FileChange
 
 _SEVERITY = {"LOW": 0.15, "MEDIUM": 0.35, "HIGH": 0.6}
 _CONFIDENCE = {"LOW": 0.5, "MEDIUM": 0.8, "HIGH": 1.0}

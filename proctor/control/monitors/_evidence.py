@@ -6,15 +6,15 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from proctor.control.core import Action, AgentMessage, LiteratureQuery, SandboxRun, ShellCommand
+from proctor.control.monitors._bandit import bandit_findings
+from proctor.control.monitors._bash import bash_findings
+from proctor.control.monitors._changes import FileChange, file_changes
 from proctor.control.monitors._findings import Finding, noisy_or
+from proctor.control.monitors._iac import iac_findings
+from proctor.control.monitors._offtask import OffTask, offtask
 from proctor.control.monitors._reasoning import reasoning_findings
+from proctor.control.monitors._secrets import secret_findings
 from proctor.control.monitors._static import static_findings
-from proctor.control.monitors.detectors._bandit import bandit_findings
-from proctor.control.monitors.detectors._bash import bash_findings
-from proctor.control.monitors.detectors._changes import FileChange, file_changes
-from proctor.control.monitors.detectors._iac import iac_findings
-from proctor.control.monitors.detectors._offtask import OffTask, offtask
-from proctor.control.monitors.detectors._secrets import secret_findings
 
 LAYERS = ("static", "bandit", "secrets", "bash", "iac", "reasoning")
 

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Sequence
 
 from proctor.control.core import Action, Monitor, MonitorVerdict, TrajectoryView, fail_closed
+from proctor.control.monitors._evidence import collect_evidence
 from proctor.control.monitors._findings import Finding, noisy_or
 from proctor.control.monitors._registry import monitor
-from proctor.control.monitors.detectors._evidence import collect_evidence
 from proctor.settings import DEFAULT_IMPORTS
 
 
@@ -42,5 +42,5 @@ for _layer in ("bandit", "secrets", "bash", "iac"):
                  timeout_s: float = 10.0, _layer: str = _layer) -> Monitor:
         return detector_monitor(_layer, allowed_imports, workdir, timeout_s)
 
-    _factory.__doc__ = f"The {_layer} detector alone (see proctor.control.monitors.detectors)."
+    _factory.__doc__ = f"The {_layer} detector alone (see proctor.control.monitors)."
     monitor(_layer)(_factory)
