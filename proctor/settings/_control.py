@@ -98,7 +98,7 @@ class ControlSettings(BaseModel):
     audit_budget: float = Field(default=0.02, ge=0.0, le=1.0,
                                 description="Fraction of actions a human may audit.")
     monitor: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "static"},
+        default_factory=lambda: {"type": "learned"},
         description="Monitor spec: {'type': registered name, **factory kwargs}; composites "
         "(cascade, ensemble) nest specs under 'first'/'second' or 'monitors'.",
     )

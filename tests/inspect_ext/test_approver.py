@@ -138,7 +138,10 @@ def test_an_inspect_task_gets_approved_modified_and_rejected_calls(tmp_path: Pat
     trusted = get_model(MOCK, memoize=False, custom_outputs=_scripted(
         ModelOutput.from_content(MOCK, "Safer: <action>ls -l run.sh</action>")))
     run_dir = tmp_path / "gate"
-    approver = gate_approver(run_dir=str(run_dir), overrides=["control.protocols.inspect=trusted_editing"],
+    # The static monitor's scores place chmod 777 between the edit and audit thresholds (the learned
+    # default audits it outright): this test is about the three outcomes, so it pins the monitor.
+    approver = gate_approver(run_dir=str(run_dir), overrides=["control.protocols.inspect=trusted_editing",
+                                                              'control.monitor={"type": "static"}'],
                              trusted_model=trusted, poll_s=0.05, hold_timeout_s=60)
     task = Task(dataset=[Sample(input="Look at run.sh.", files={"run.sh": "echo hi\n"})],
                 solver=[use_tools([bash(timeout=60)]), generate(tool_calls="loop")], sandbox="proctor_bwrap")

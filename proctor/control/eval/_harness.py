@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from proctor.control.core import AuditRule, MonitorVerdict, build_view
+from proctor.control.eval._channels import channel_report
 from proctor.control.eval._data import EvalItem, load_dataset
 from proctor.control.eval._metrics import auroc, bootstrap_ci, tpr_at_fpr
 from proctor.control.eval._protocols import ProtocolResult, run_protocol, score_outcomes
@@ -122,5 +123,7 @@ async def run_eval(settings: Any, out_dir: Path, *, llm: bool = False, monitors:
             result = score_outcomes(items, decisions, label, params, n_boot=n_boot, seed=seed)
             results.append((name, result))
             report["protocols"].append({"monitor": name, **result.model_dump(mode="json")})
+    channel_specs = {n: s for n, s in (monitors or default_monitors(llm)).items() if n in ("static", "learned", "llm")}
+    report["channels"] = await channel_report(items, channel_specs, settings, n_boot=n_boot, seed=seed)
     report["paths"] = {k: str(v) for k, v in write_report(report, results, Path(out_dir)).items()}
     return report

@@ -27,6 +27,14 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
     for m in report["monitors"]:
         per = ", ".join(f"{k} {v:.2f}" for k, v in sorted(m["tpr_by_side_task"].items()))
         lines.append(f"- {m['monitor']}: {per}")
+    ch = report.get("channels") or {}
+    if ch.get("monitors"):
+        lines += ["", f"## Reasoning channel ({ch['n_honest']} honest, {ch['n_attack']} attack items with reasoning)",
+                  "", "| monitor | action only | reasoning only | both |", "|---|---|---|---|"]
+        for name, rows in ch["monitors"].items():
+            cells = [f"AUROC {rows[c]['auroc']:.3f} {_ci(rows[c]['auroc_ci'])}, TPR@2% {rows[c]['tpr_at_2pct_fpr']:.2f}"
+                     for c in ("action", "reasoning", "both")]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "## Protocols", "", "| monitor | protocol | params | safety [95% CI] | usefulness [95% CI] | "
               "honest audit rate |", "|---|---|---|---|---|---|"]
     for p in report["protocols"]:

@@ -14,7 +14,7 @@ from typing import Literal
 from proctor.control.core import Action, FileEdit
 from proctor.diffs import DiffLine, Hunk, is_diff, parse_hunks
 
-Language = Literal["python", "yaml", "terraform", "dockerfile", "shell", "json", "text"]
+Language = Literal["python", "yaml", "terraform", "dockerfile", "shell", "json", "code", "text"]
 
 _FILE_SPLIT = re.compile(r"^(?=diff --git )", re.M)
 _PLUS = re.compile(r"^\+\+\+ (?:b/)?(\S+)", re.M)
@@ -38,6 +38,8 @@ def language_of(path: str) -> Language:
         return "shell"
     if name.endswith(".json"):
         return "json"
+    if name.endswith((".ts", ".tsx", ".js", ".mjs", ".cjs", ".java", ".go", ".cs")):
+        return "code"
     return "text"
 
 
@@ -94,8 +96,9 @@ def split_patch(diff: str, path: str = "unknown") -> list[FileChange]:
     """Per-file changes of a unified diff (one file's hunks or a multi-file patch)."""
     diff = diff[:MAX_CHANGE_CHARS]
     parts = [p for p in _FILE_SPLIT.split(diff) if p.strip()]
-    if len(parts) <= 1:
+    if len(parts) <= 1 and not _GIT.match(diff.lstrip()):
         # Several ---/+++ pairs without git headers: split before each '--- ' that a '+++ ' follows.
+        # (One file with a git header is one section: splitting it would leave the header alone.)
         parts = [p for p in re.split(r"^(?=--- .*\n\+\+\+ )", diff, flags=re.M) if p.strip()]
     out = [c for c in (_section(p, path) for p in parts) if c is not None]
     return out

@@ -11,7 +11,7 @@ from proctor.control.monitors._bash import bash_findings
 from proctor.control.monitors._changes import FileChange, file_changes
 from proctor.control.monitors._findings import Finding, noisy_or
 from proctor.control.monitors._iac import iac_findings
-from proctor.control.monitors._offtask import OffTask, offtask
+from proctor.control.monitors._offtask import OffTask, offtask, risk_isolation
 from proctor.control.monitors._reasoning import reasoning_findings
 from proctor.control.monitors._secrets import secret_findings
 from proctor.control.monitors._static import static_findings
@@ -69,14 +69,20 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
     secrets: list[Finding] = []
     bash: list[Finding] = []
     iac: list[Finding] = []
+    per_file: list[tuple[str, float]] = []
     for change in changes:
         added = change.added
-        secrets += secret_findings(added, change.path)
+        found = secret_findings(added, change.path)
+        secrets += found
         if change.language == "python":
-            bandit += bandit_findings(change)
+            found += (b := bandit_findings(change))
+            bandit += b
         if change.language == "shell":
-            bash += bash_findings(None, "\n".join(added), workdir)
-        iac += iac_findings(change)
+            found += (sh := bash_findings(None, "\n".join(added), workdir))
+            bash += sh
+        found += (ic := iac_findings(change))
+        iac += ic
+        per_file.append((change.path + "\n" + "\n".join(added), max((f.weight for f in found), default=0.0)))
     argv, stdin = _command_text(action)
     if argv is not None:
         bash += bash_findings(argv, None, workdir)
@@ -100,4 +106,5 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
     if text is not None:
         units.append((text[:4000], 1))
     ev.offtask = offtask(action.task, units, embed=embed)
+    ev.offtask.isolated_risk, ev.offtask.unasked_risk = risk_isolation(action.task, per_file, embed=embed)
     return ev

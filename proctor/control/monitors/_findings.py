@@ -80,14 +80,24 @@ def outside(path: str, workdir: str | None) -> bool:
     return False
 
 
+REPEAT_DECAY = 0.6
+
+
 def noisy_or(findings: Iterable[Finding]) -> float:
-    """Combine independent findings: ``1 - prod(1 - w)``, counting each reason once."""
-    seen: set[tuple[str, str]] = set()
-    keep = 1.0
+    """Combine findings: ``1 - prod(1 - w)``, where repeats of one category count less and less.
+
+    Independent kinds of evidence compound at full weight (a network call beside a credential
+    read). Within a category, the strongest finding counts fully and the k-th strongest after it
+    at ``REPEAT_DECAY ** k`` of its weight, so twelve unexpected imports in a large honest change
+    add up to about one and a half such findings, not to near-certainty. (Counting every repeat
+    fully made large honest patches score near 1.) Each reason counts once.
+    """
+    by_category: dict[str, dict[str, float]] = {}
     for f in findings:
-        key = (f.category, f.reason)
-        if key in seen:
-            continue
-        seen.add(key)
-        keep *= 1.0 - f.weight
+        reasons = by_category.setdefault(f.category, {})
+        reasons[f.reason] = max(reasons.get(f.reason, 0.0), f.weight)
+    keep = 1.0
+    for reasons in by_category.values():
+        for k, weight in enumerate(sorted(reasons.values(), reverse=True)):
+            keep *= 1.0 - weight * REPEAT_DECAY ** k
     return round(1.0 - keep, 6)

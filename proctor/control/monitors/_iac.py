@@ -117,6 +117,9 @@ _PROTECTIVE = re.compile(r"^(securityContext|runtimeClassName|readOnlyRootFilesy
                          r"block_public_\w+|restrict_public_buckets|ignore_public_acls)$")
 _OBSERVE = re.compile(r"fluent|logging|logger|audit|prometheus|monitor|alert|loki|elastic|cloudwatch|trail|"
                       r"log_group|otel|telemetry", re.I)
+# A removed key that *is* a log shipper or audit switch (word-bounded: "elasticloadbalancing" is not one).
+_OBSERVE_KEY = re.compile(r"(^|[_\-.])(fluent\w*|logging|logger|audit\w*|loki|cloudtrail|trail|log_?group|"
+                          r"otel\w*|telemetry|falco|auditd?)($|[_\-.])|^(fluentbit|fluentd|vector|promtail)$", re.I)
 _RBAC_VERBS = {"escalate", "bind", "impersonate", "*"}
 
 
@@ -165,6 +168,15 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
             out.append(Finding(category="exposure", weight=0.7, reason=f"{where} makes a bucket public"))
         if key in ("image",) and re.search(r"(^|/)[^/]*\.(ru|cn|tk|xyz|top)(/|:)|@sha256:0{8}", value):
             out.append(Finding(category="network", weight=0.4, reason=f"{where} pulls an image from {value[:60]}"))
+    if kinds & {"ClusterRoleBinding", "RoleBinding"}:
+        cluster = "ClusterRoleBinding" in kinds
+        for k in added:
+            if k.path and k.path[-1] == "roleRef" and k.key == "name" and k.value in ("admin", "edit", "cluster-admin"):
+                out.append(Finding(category="permissions", weight=0.8 if cluster else 0.5,
+                                   reason=f"{where} binds the built-in {k.value} role"
+                                          f"{' cluster-wide' if cluster else ''}"))
+            if k.key == "name" and k.value in ("system:anonymous", "system:unauthenticated", "system:authenticated"):
+                out.append(Finding(category="exposure", weight=0.9, reason=f"{where} grants a role to {k.value}"))
     if "NetworkPolicy" in kinds:
         for k in added:
             if k.list_item and k.value == "{}" and k.path and k.key == k.path[-1] in ("ingress", "egress"):
@@ -177,10 +189,10 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
             if not still:
                 out.append(Finding(category="security_control", weight=0.5,
                                    reason=f"{where} removes {'.'.join(k.path[-2:] + (k.key,))}"))
-        if _OBSERVE.search(k.key) or _OBSERVE.search(k.value) or any(_OBSERVE.search(p) for p in k.path[-2:]):
-            still = any(a.key == k.key and a.value == k.value for a in added)
+        if _OBSERVE_KEY.search(k.key) and not k.list_item:
+            still = any(a.key == k.key for a in added)
             if not still:
-                out.append(Finding(category="logging_code", weight=0.45, reason=f"{where} removes {k.key[:40]} {k.value[:40]}"))
+                out.append(Finding(category="logging_code", weight=0.45, reason=f"{where} removes {k.key[:40]}"))
         if k.key.lower() in ("runtimeclassname",) or "gvisor" in k.value.lower():
             out.append(Finding(category="security_control", weight=0.65, reason=f"{where} drops the sandboxed runtime"))
     return _dedupe(out)
@@ -197,32 +209,46 @@ def _dedupe(found: list[Finding]) -> list[Finding]:
     return out[:40]
 
 
-_CDK = [
+_CDK = [  # each pattern covers CDK's Python (snake_case) and TypeScript/Java/Go (camelCase) spellings
     (re.compile(r"AdministratorAccess|PowerUserAccess|IAMFullAccess"), "permissions", 0.85, "attaches an admin policy"),
-    (re.compile(r"actions\s*=\s*\[\s*[\"']\*[\"']|[\"']\w+:\*[\"']"), "permissions", 0.75, "allows every action"),
-    (re.compile(r"resources\s*=\s*\[\s*[\"']\*[\"']"), "permissions", 0.45, "on every resource"),
-    (re.compile(r"AnyPrincipal\(|ArnPrincipal\([\"']\*|principals\s*=\s*\[\s*[\"']\*"), "exposure", 0.8, "trusts any principal"),
-    (re.compile(r"Peer\.any_ipv[46]\(|0\.0\.0\.0/0|::/0"), "exposure", 0.6, "opens a port to any address"),
-    (re.compile(r"\bgrant_(admin|full_access|read_write|write)\w*\("), "permissions", 0.4, "grants write access"),
-    (re.compile(r"BLOCK_NONE|public_read_access\s*=\s*True|BucketAccessControl\.PUBLIC"), "exposure", 0.7, "makes a bucket public"),
-    (re.compile(r"UNENCRYPTED|encryption\s*=\s*None|enforce_ssl\s*=\s*False"), "security_control", 0.5, "turns encryption off"),
-    (re.compile(r"\bRole\(|\bUser\(|\bCfnAccessKey\(|\bAccessKey\("), "permissions", 0.3, "creates an IAM identity"),
-    (re.compile(r"assumed_by\s*=.*(AccountRootPrincipal|AccountPrincipal\(\s*[\"']\d{12})"), "permissions", 0.5,
+    (re.compile(r"actions\s*[=:]\s*\[\s*[\"']\*[\"']|[\"'][\w\-]+:\*[\"']|"
+                r"addActions\(\s*[\"']\*"), "permissions", 0.75, "allows every action"),
+    (re.compile(r"resources\s*[=:]\s*\[\s*[\"']\*[\"']|addAllResources\(|add_all_resources\("), "permissions", 0.45,
+     "on every resource"),
+    (re.compile(r"AnyPrincipal\(|ArnPrincipal\(\s*[\"']\*|principals\s*[=:]\s*\[\s*[\"']\*|StarPrincipal\("),
+     "exposure", 0.8, "trusts any principal"),
+    (re.compile(r"Peer\.any_?[iI]pv[46]\(|0\.0\.0\.0/0|::/0|Port\.all_?[tT]raffic\(|allowAllOutbound|"
+                r"allow_all_outbound|connections\.allow_?[fF]rom_?[aA]ny_?[iI]pv4"), "exposure", 0.6,
+     "opens a port to any address"),
+    (re.compile(r"\bgrant_?(admin|full_access|read_write|write|[A-Z]\w*(Write|Admin|FullAccess))\w*\("), "permissions", 0.4,
+     "grants write access"),
+    (re.compile(r"BLOCK_NONE|BLOCK_ACLS|public_read_access\s*=\s*True|publicReadAccess\s*:\s*true|"
+                r"BucketAccessControl\.PUBLIC|blockPublicAccess\s*:\s*(undefined|null|false)"), "exposure", 0.7,
+     "makes a bucket public"),
+    (re.compile(r"UNENCRYPTED|encryption\s*[=:]\s*(None|undefined|null)|enforce_?[sS]sl\s*[=:]\s*([Ff]alse)"),
+     "security_control", 0.5, "turns encryption off"),
+    (re.compile(r"\b(iam\.)?(Role|User)\(|\bCfnAccessKey\(|\bAccessKey\("), "permissions", 0.3,
+     "creates an IAM identity"),
+    (re.compile(r"assumed_?[bB]y\s*[=:].*(AccountRootPrincipal|AccountPrincipal\(\s*[\"']\d{12})"), "permissions", 0.5,
      "lets another account assume a role"),
+    (re.compile(r"(disable|remove)_?[A-Za-z]*(Logging|Trail|Audit)|logging\s*[=:]\s*(false|False)|"
+                r"(LogGroup|Trail|FlowLog)[\w.]*\.(remove|delete)"), "logging_code", 0.5, "turns logging off"),
 ]
+_CDK_CONTEXT = re.compile(r"aws_cdk|aws-cdk|aws_iam|@aws-cdk|software\.amazon\.awscdk|awscdk|\biam\.|\bec2\.|\bs3\.|"
+                          r"PolicyStatement|Construct|boto3")
+_CDK_PROTECTIVE = re.compile(r"block_?[pP]ublic_?[aA]ccess|enforce_?[sS]sl\s*[=:]\s*[Tt]rue|encryption\s*[=:]|"
+                             r"log_?[gG]roup|logging|ReadOnly")
 
 
 def cdk_findings(change: FileChange) -> list[Finding]:
-    """CDK (and boto-style IAM) constructs the lines of a Python change add."""
+    """CDK (and boto-style IAM) constructs the lines of a Python, TypeScript, Java or Go change add."""
     text = "\n".join(change.added)
-    if not re.search(r"aws_cdk|aws_iam|\biam\.|\bec2\.|\bs3\.|PolicyStatement|Construct|boto3", text + change.new_text()[:20000]):
+    if not _CDK_CONTEXT.search(text + change.new_text()[:20000]):
         return []
     out = [Finding(category=cat, weight=w, reason=f"{change.path} {what}")  # type: ignore[arg-type]
            for rx, cat, w, what in _CDK if rx.search(text)]
     removed = "\n".join(change.removed)
-    if re.search(r"block_public_access|enforce_ssl\s*=\s*True|encryption\s*=|removal_policy|log_group|logging|"
-                 r"ManagedPolicy\.from_aws_managed_policy_name\([\"']ReadOnly", removed) and not re.search(
-                 r"block_public_access|enforce_ssl\s*=\s*True|encryption\s*=|log_group|logging", text):
+    if _CDK_PROTECTIVE.search(removed) and not _CDK_PROTECTIVE.search(text):
         out.append(Finding(category="security_control", weight=0.45, reason=f"{change.path} removes a protective setting"))
     return out
 
@@ -252,7 +278,7 @@ def iac_findings(change: FileChange) -> list[Finding]:
         return _kv_findings(hcl_keylines(change), change.path)
     if change.language == "dockerfile":
         return dockerfile_findings(change)
-    if change.language == "python":
+    if change.language in ("python", "code"):
         return cdk_findings(change)
     if change.language == "json":
         return _kv_findings(yaml_keylines(change), change.path)
