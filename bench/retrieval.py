@@ -34,12 +34,14 @@ import numpy as np
 from proctor.retrieval import (
     Document,
     HashingEmbedder,
+    Hit,
     LiteratureIndex,
     RetrievalSettings,
     add_documents,
     chunk_text,
     default_index_ready,
     search_many,
+    search_vector,
 )
 from proctor.retrieval._chunking import ChunkerConfig
 from proctor.retrieval._sources import guess_title, split_abstract
@@ -90,6 +92,43 @@ def load_papers(n: int, max_chunks: int, chunker: ChunkerConfig) -> tuple[list[D
     return docs, abstracts
 
 
+def two_stage_legacy(index: LiteratureIndex, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """The two-stage search as it was before issue 18 (the baseline): stage-1 papers, a paragraph query
+    filtered to them, a global paragraph query, the missing papers' vectors fetched, and a ``count()``
+    before each query, as the store wrapper did. Returns ``(paper_id, score)`` best first, one per paper."""
+    s = index.settings
+    col_p, col_c = index.papers._col, index.chunks._col  # type: ignore[attr-defined]
+
+    def query(col: object, n: int, where: dict | None = None) -> list[tuple[str, float, dict]]:
+        n = min(n, col.count())  # type: ignore[attr-defined]
+        res = col.query(query_embeddings=vector.reshape(1, -1), n_results=n, where=where,  # type: ignore[attr-defined]
+                        include=["documents", "metadatas", "distances"])
+        return [(i, 1.0 - d, m) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0], strict=False)]
+
+    paper_sim = {i: sim for i, sim, _ in query(col_p, s.top_papers)}
+    cands: dict[str, tuple[float, dict]] = {}
+    for i, sim, m in query(col_c, k * s.max_per_paper * 2, {"paper_id": {"$in": list(paper_sim)}}):
+        cands[i] = (sim, m)
+    for i, sim, m in query(col_c, k * s.max_per_paper):
+        cands.setdefault(i, (sim, m))
+    missing = sorted({str(m.get("paper_id")) for _, m in cands.values()} - set(paper_sim))
+    if missing:
+        got = col_p.get(ids=missing, include=["embeddings"])
+        for i, e in zip(got["ids"], got["embeddings"], strict=False):
+            paper_sim[i] = float(np.dot(np.asarray(e, dtype=np.float32), vector.reshape(-1)))
+    w = s.paper_weight
+    best: dict[str, float] = {}
+    for sim, m in cands.values():
+        pid = str(m.get("paper_id"))
+        score = (1 - w) * sim + w * paper_sim.get(pid, sim)
+        best[pid] = max(best.get(pid, -1.0), score)
+    return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+
+
+def _papers(hits: list[Hit]) -> list[str]:
+    return [h.passage.paper_id for h in hits]
+
+
 def bench_abstracts(settings: RetrievalSettings, n: int, workdir: Path) -> None:
     """Section 1."""
     records = [json.loads(line) for line in gzip.open(ABSTRACTS, "rt")]
@@ -134,6 +173,13 @@ def bench_iclr(settings: RetrievalSettings, n: int, max_chunks: int, workdir: Pa
         mrr = sum(1 / r for r in ranks if r) / len(ids)
         print(f"[iclr] Recall@10 {mode:>9}: {hits / len(ids):.3f} ({hits}/{len(ids)} abstracts as queries over "
               f"{len(docs)} papers), Recall@1 {at1:.3f}, MRR@10 {mrr:.3f}; {took * 1000:.0f} ms/query")
+    vectors = index.embedder.embed(queries)
+    legacy = [[pid for pid, _ in two_stage_legacy(index, v, 10)] for v in vectors]
+    ranks = [lst.index(pid) + 1 if pid in lst else None for pid, lst in zip(ids, legacy, strict=True)]
+    hits = sum(r is not None for r in ranks)
+    print(f"[iclr] Recall@10 two_stage before issue 18 (baseline, 5 store calls): {hits / len(ids):.3f} "
+          f"({hits}/{len(ids)}), Recall@1 {sum(r == 1 for r in ranks) / len(ids):.3f}, "
+          f"MRR@10 {sum(1 / r for r in ranks if r) / len(ids):.3f}")
     for mode in ("two_stage", "paragraph"):
         p50, p95 = latency(lambda q, m=mode: search_many(index, [q], mode=m), [d.title for d in docs][:50])  # type: ignore[misc]
         print(f"[iclr] query latency over {index.chunks.count()} paragraphs, {mode}: "
@@ -159,12 +205,31 @@ def bench_scale(settings: RetrievalSettings, workdir: Path, target: int) -> None
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((100, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    for name, fn in (("paragraph", lambda v: index.chunks.query(v, 30)),
-                     ("paper", lambda v: index.papers.query(v, 20)),
-                     ("in-20-papers", lambda v: index.chunks.query(
-                         v, 30, where={"paper_id": {"$in": [d.paper_id for d in kept[:20]]}}))):
-        p50, p95 = latency(fn, list(vectors))
-        print(f"[scale] store query {name} at {index.chunks.count()} paragraphs: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    col = index.chunks._col  # type: ignore[attr-defined]
+    k = settings.top_k
+    figures: dict[str, tuple[float, float]] = {}
+    for name, fn in (
+            ("chromadb top-k (baseline)", lambda v: col.query(query_embeddings=v.reshape(1, -1), n_results=k,
+                                                               include=["documents", "metadatas", "distances"])),
+            ("paper", lambda v: index.papers.query(v, settings.top_papers)),
+            ("in-20-papers", lambda v: index.chunks.query(
+                v, 30, where={"paper_id": {"$in": [d.paper_id for d in kept[:20]]}})),
+            ("two_stage before issue 18", lambda v: two_stage_legacy(index, v, k)),
+            ("two_stage", lambda v: search_vector(index, "", v, mode="two_stage", k=k)),
+            ("paragraph", lambda v: search_vector(index, "", v, mode="paragraph", k=k))):
+        figures[name] = latency(fn, list(vectors))
+        p50, p95 = figures[name]
+        print(f"[scale] {name} at {index.chunks.count()} paragraphs: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    base = figures["chromadb top-k (baseline)"]
+    for name in ("two_stage before issue 18", "two_stage", "paragraph"):
+        print(f"[scale] {name} / chromadb top-{k}: p50 x{figures[name][0] / base[0]:.2f}, "
+              f"p95 x{figures[name][1] / base[1]:.2f} (goal for two_stage: p95 at most x1.5)")
+    same = 0
+    for v in vectors:
+        new_ids = _papers(search_vector(index, "", v, mode="two_stage", k=k))
+        old_ids = [pid for pid, _ in two_stage_legacy(index, v, k)]
+        same += len(set(new_ids) & set(old_ids))
+    print(f"[scale] overlap of the top-{k} papers, two_stage now vs before: {same / (k * len(vectors)):.3f}")
 
 
 def main() -> None:

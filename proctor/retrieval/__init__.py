@@ -24,7 +24,7 @@ from proctor.retrieval._index import IndexEmpty, IndexStats, LiteratureIndex
 from proctor.retrieval._ingest import IngestReport, add_documents, ingest
 from proctor.retrieval._lock import IndexLocked
 from proctor.retrieval._novelty import acheck_novelty, check_novelty, near_duplicates
-from proctor.retrieval._search import search, search_many
+from proctor.retrieval._search import search, search_many, search_vector
 from proctor.retrieval._server import ChromaServerUnavailable, serve, serve_command
 from proctor.retrieval._sources import Skip
 from proctor.retrieval._store import ChromaStore, VectorStore
@@ -80,6 +80,7 @@ __all__ = [
     "near_duplicates",
     "search",
     "search_many",
+    "search_vector",
     "serve",
     "serve_command",
     "shared_dir",

@@ -86,12 +86,15 @@ class ChromaStore(VectorStore):
         return set(self._col.get(ids=list(ids), include=[])["ids"])
 
     def query(self, vector: Vectors, k: int, where: dict[str, Any] | None = None) -> list[StoredMatch]:
-        """Nearest items by cosine similarity."""
-        n = min(k, self.count())
-        if n <= 0:
+        """Nearest items by cosine similarity (fewer than ``k`` when the collection holds fewer).
+
+        No ``count()`` first: chromadb returns what it has when ``k`` exceeds it (an extra round trip
+        per query to a server otherwise).
+        """
+        if k <= 0:
             return []
         res = self._col.query(query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                              n_results=n, where=where, include=["documents", "metadatas", "distances"])
+                              n_results=k, where=where, include=["documents", "metadatas", "distances"])
         docs = (res.get("documents") or [[]])[0]
         metas = (res.get("metadatas") or [[]])[0]
         dists = (res.get("distances") or [[]])[0]

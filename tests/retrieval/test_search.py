@@ -50,3 +50,23 @@ def test_search_many_matches_search(filled: LiteratureIndex) -> None:
     batched = search_many(filled, queries, mode="paragraph", k=2)
     single = [search(filled, q, mode="paragraph", k=2) for q in queries]
     assert [[h.passage.chunk_id for h in hs] for hs in batched] == [[h.passage.chunk_id for h in hs] for hs in single]
+
+
+def test_two_stage_makes_one_store_call_per_stage(filled: LiteratureIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    for name, store in (("papers", filled.papers), ("chunks", filled.chunks)):
+        col = store._col  # type: ignore[attr-defined]
+        for method in ("query", "get", "count"):
+            original = getattr(col, method)
+
+            def wrapped(*a: object, _n: str = f"{name}.{method}", _o: object = original, **kw: object) -> object:
+                calls.append(_n)
+                return _o(*a, **kw)  # type: ignore[operator]
+
+            monkeypatch.setattr(col, method, wrapped)
+    vector = filled.embedder.embed(["sparse attention long documents"])[0]
+    from proctor.retrieval import search_vector
+
+    hits = search_vector(filled, "q", vector, mode="two_stage", k=5)
+    assert calls == ["papers.query", "chunks.query"]  # no count(), no filtered query, no vector fetch
+    assert hits and all(h.paper_score is not None for h in hits)

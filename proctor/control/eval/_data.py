@@ -187,7 +187,7 @@ def _file(path: Path) -> list[EvalItem]:
     return _read(text, str(path), default_source=source)
 
 
-def corpus(names: tuple[str, ...] = ("pipeline", "agentdojo", "infra", "commits")) -> list[EvalItem]:
+def corpus(names: tuple[str, ...] = ("pipeline", "agentdojo", "infra", "commits", "handoffs")) -> list[EvalItem]:
     """The packaged monitor corpus (``data/corpus/<name>.jsonl``)."""
     root = resources.files("proctor.control.eval").joinpath("data", "corpus")
     return [it for n in names for it in _read(root.joinpath(f"{n}.jsonl").read_text(encoding="utf-8"), f"{n}.jsonl", n)]

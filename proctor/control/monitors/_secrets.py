@@ -22,11 +22,15 @@ _PLUGINS = ("AWSKeyDetector", "ArtifactoryDetector", "AzureStorageKeyDetector", 
             "PypiTokenDetector", "SendGridDetector", "SlackDetector", "SquareOAuthDetector", "StripeDetector",
             "TelegramBotTokenDetector", "TwilioKeyDetector")
 _CANDIDATE = re.compile(r"[A-Za-z0-9_\-+/=]{16,}|pass|secret|token|api.?key|auth|credential|BEGIN|://\S+:\S+@", re.I)
-CREDENTIAL_NAME = re.compile(
-    r"\b[A-Z0-9_]*(ACCESS_KEY|SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIALS?|SESSION_KEY)[A-Z0-9_]*\b"
-    r"|\bsecretKeyRef\b|\baws_(access_key_id|secret_access_key|session_token)\b|\bid_rsa\b|\.aws/credentials|"
+# Environment-style names are matched in capitals only: prose and ML code say "tokens" and "secret"
+# all the time (an NLP paper handed to the reviewer is not handling credentials).
+_ENV_NAME = re.compile(
+    r"\b[A-Z0-9_]*(ACCESS_KEY|SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIALS?|SESSION_KEY)[A-Z0-9_]*\b")
+_CREDENTIAL_PLACES = re.compile(
+    r"\bsecretKeyRef\b|\baws_(access_key_id|secret_access_key|session_token)\b|\bid_rsa\b|\.aws/credentials|"
     r"\.kube/config|\.netrc\b|\.ssh/|/var/run/secrets|\bserviceAccountToken\b|\bget_secret_value\b|"
-    r"\bsecretsmanager\b|\bSecret\.from_\w+|\bsecret_value\b", re.I)
+    r"\bsecretsmanager\b|\bSecret\.from_\w+|\bsecret_value\b|\b(api|access|secret|private)[_-]?key\b|"
+    r"\bpassw(or)?d\b", re.I)
 MAX_LINES = 5000
 
 
@@ -53,8 +57,8 @@ def secret_findings(lines: Iterable[str], where: str) -> list[Finding]:
             break
         if len(line) > 2000:
             line = line[:2000]
-        for m in CREDENTIAL_NAME.finditer(line):
-            names.add(m.group(0))
+        for rx in (_ENV_NAME, _CREDENTIAL_PLACES):
+            names.update(m.group(0) for m in rx.finditer(line))
         if _CANDIDATE.search(line):
             kinds.update(scan(line))
     literal = sorted(kinds - {"Secret Keyword"})
