@@ -9,7 +9,7 @@ Usage: ``python bench/control.py [--reps N] [--repeat N] [--sandbox bubblewrap|d
   bash, iac; each runs every detector, so its figure is the cheap layers' total) and the learned scorer with
   and without the hunk-to-task embedding, with their median's ratio to the static monitor's;
 * gate overhead: ``Gate.submit`` (monitor + protocol + SQLite queue/cache + keyed audit log + events)
-  with the static monitor and with a zero-cost monitor (the gate's own bookkeeping);
+  with the default monitor (`learned` since issue 15) and with a zero-cost monitor (the gate's own bookkeeping);
 * pipeline: one whole research run per repetition (1 idea: ideation, novelty with a one-paper index,
   the experiment in the sandbox, write-up, review) with scripted ``mock/`` models, so the figures
   measure control, not model latency. Configurations: ``off`` (an allow-all protocol that calls no
@@ -279,7 +279,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         results[f"{layer}_monitor"] = await asyncio.to_thread(_monitor_latency, m, actions, args.repeat)
         results[f"{layer}_monitor"]["p50_vs_static"] = round(
             results[f"{layer}_monitor"]["p50_ms"] / max(1e-9, results["static_monitor"]["p50_ms"]), 2)
-    results["gate_submit_static"] = _summary(await _time_gate(settings, actions, args.repeat))
+    results["gate_submit_default_monitor"] = _summary(await _time_gate(settings, actions, args.repeat))
+    results["gate_submit_default_monitor"]["monitor"] = settings.control.monitor
     results["gate_bookkeeping_only"] = _summary(await _time_gate(settings, actions, args.repeat, _null))
     if args.reps:
         results["pipeline"] = await asyncio.to_thread(pipeline, args.reps, args.sandbox, args.pdf)

@@ -1,12 +1,15 @@
 """Searching the index: two-stage (papers, then their paragraphs) or single-stage.
 
-``two_stage`` (two store calls, one per stage, and nothing else per query):
+``two_stage`` (two store calls, one per stage, run at the same time, and nothing else per query):
 1. Find the ``top_papers`` papers nearest the query by paper vector.
 2. Find the ``top_k * max_per_paper * CANDIDATES`` nearest paragraphs overall (so a paper the first
    stage missed can still surface).
 3. Score each paragraph ``(1 - w) * paragraph_similarity + w * paper_similarity``, where a paper
    outside stage 1 gets the lower of its paragraph's similarity and the last stage-1 paper's (an
-   upper bound on its own), keep at most ``max_per_paper`` per paper, return the best ``top_k``.
+   upper bound on its own). A stage-1 paper with no paragraph among the candidates competes as the
+   paper itself (its passage is the paper's record, section ``paper``), its paragraph similarity
+   bounded by the last candidate's. Keep at most ``max_per_paper`` per paper, return the best
+   ``top_k``; results are built only for what is kept.
 
 Before, stage 2 was a metadata-filtered query (``paper_id $in`` stage 1) plus a global one, then a
 fetch of the missing papers' vectors, each query preceded by a ``count()``: five store calls, about
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from proctor.log import emit
 from proctor.retrieval._embedder import Vectors
@@ -29,6 +33,7 @@ from proctor.retrieval._types import Hit, Passage
 from proctor.settings import SearchMode
 
 CANDIDATES = 3  # stage-2 paragraphs per returned passage slot
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="proctor-search")
 
 
 def _passage(match: StoredMatch, *, paper: bool = False) -> Passage:
@@ -68,20 +73,41 @@ def search_vector(index: LiteratureIndex, query: str, vector: Vectors, *, mode: 
         hits = [Hit(passage=_passage(m), score=m.similarity, similarity=m.similarity, rank=0,
                     query=query, mode=mode) for m in matches]
         return _cap_per_paper(hits, s.max_per_paper, k)
-    # Stage 1, one store call: the papers nearest the query.
-    papers = index.papers.query(vector, s.top_papers)
+    # The two stages are independent store calls (one each), so they run at the same time.
+    n_paragraphs = k * s.max_per_paper * CANDIDATES
+    stage1 = _POOL.submit(index.papers.query, vector, s.top_papers)
+    paragraphs = index.chunks.query(vector, n_paragraphs)
+    papers = stage1.result()
     paper_sim = {m.id: m.similarity for m in papers}
     # A paper outside stage 1 is at most as similar as the last paper stage 1 kept.
     floor = min(paper_sim.values()) if paper_sim else None
-    # Stage 2, one store call: the nearest paragraphs overall, re-ranked with the paper scores in hand.
     w = s.paper_weight
-    hits = []
-    for m in index.chunks.query(vector, k * s.max_per_paper * CANDIDATES):
+    scored: list[tuple[float, float, float, StoredMatch, bool]] = []  # score, similarity, paper score, match, paper?
+    seen_papers: set[str] = set()
+    for m in paragraphs:
         pid = str(m.metadata.get("paper_id"))
+        seen_papers.add(pid)
         ps = paper_sim.get(pid, m.similarity if floor is None else min(floor, m.similarity))
-        hits.append(Hit(passage=_passage(m), score=(1 - w) * m.similarity + w * ps, similarity=m.similarity,
-                        paper_score=ps, rank=0, query=query, mode=mode))
-    return _cap_per_paper(hits, s.max_per_paper, k)
+        scored.append(((1 - w) * m.similarity + w * ps, m.similarity, ps, m, False))
+    # A stage-1 paper none of whose paragraphs made the candidates still competes, as the paper itself:
+    # its best paragraph is no more similar than the last candidate paragraph.
+    last = min((m.similarity for m in paragraphs), default=None)
+    for m in papers:
+        if m.id not in seen_papers:
+            sim = m.similarity if last is None else min(last, m.similarity)
+            scored.append(((1 - w) * sim + w * m.similarity, sim, m.similarity, m, True))
+    kept: list[Hit] = []
+    per_paper: dict[str, int] = {}
+    for score, sim, ps, m, is_paper in sorted(scored, key=lambda t: -t[0]):
+        pid = m.id if is_paper else str(m.metadata.get("paper_id"))
+        if per_paper.get(pid, 0) >= s.max_per_paper:
+            continue
+        per_paper[pid] = per_paper.get(pid, 0) + 1
+        kept.append(Hit(passage=_passage(m, paper=is_paper), score=score, similarity=sim, paper_score=ps,
+                        rank=len(kept) + 1, query=query, mode=mode))
+        if len(kept) == k:
+            break
+    return kept
 
 
 def search(

@@ -68,5 +68,15 @@ def test_two_stage_makes_one_store_call_per_stage(filled: LiteratureIndex, monke
     from proctor.retrieval import search_vector
 
     hits = search_vector(filled, "q", vector, mode="two_stage", k=5)
-    assert calls == ["papers.query", "chunks.query"]  # no count(), no filtered query, no vector fetch
+    assert sorted(calls) == ["chunks.query", "papers.query"]  # no count(), no filtered query, no vector fetch
     assert hits and all(h.paper_score is not None for h in hits)
+
+
+def test_a_first_stage_paper_without_candidate_paragraphs_still_competes(
+        filled: LiteratureIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    from proctor.retrieval import search_vector
+
+    vector = filled.embedder.embed(["graph neural network molecular properties"])[0]
+    monkeypatch.setattr(filled.chunks, "query", lambda v, n, where=None: [])  # no paragraph at all
+    hits = search_vector(filled, "q", vector, mode="two_stage", k=3)
+    assert hits and hits[0].passage.paper_id == "p2" and hits[0].passage.section == "paper"
