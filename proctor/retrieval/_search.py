@@ -20,6 +20,7 @@ six times chromadb's own query time (``bench/retrieval.py`` keeps that version a
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,15 @@ from proctor.retrieval._types import Hit, Passage
 from proctor.settings import SearchMode
 
 CANDIDATES = 3  # stage-2 paragraphs per returned passage slot
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="proctor-search")
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's pool for the first stage (one per pid: a pool inherited through fork has no threads)."""
+    pid = os.getpid()
+    if pid not in _POOLS:
+        _POOLS[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="proctor-search")
+    return _POOLS[pid]
 
 
 def _passage(match: StoredMatch, *, paper: bool = False) -> Passage:
@@ -75,7 +84,7 @@ def search_vector(index: LiteratureIndex, query: str, vector: Vectors, *, mode: 
         return _cap_per_paper(hits, s.max_per_paper, k)
     # The two stages are independent store calls (one each), so they run at the same time.
     n_paragraphs = k * s.max_per_paper * CANDIDATES
-    stage1 = _POOL.submit(index.papers.query, vector, s.top_papers)
+    stage1 = _pool().submit(index.papers.query, vector, s.top_papers)
     paragraphs = index.chunks.query(vector, n_paragraphs)
     papers = stage1.result()
     paper_sim = {m.id: m.similarity for m in papers}

@@ -80,3 +80,4 @@ def test_a_first_stage_paper_without_candidate_paragraphs_still_competes(
     monkeypatch.setattr(filled.chunks, "query", lambda v, n, where=None: [])  # no paragraph at all
     hits = search_vector(filled, "q", vector, mode="two_stage", k=3)
     assert hits and hits[0].passage.paper_id == "p2" and hits[0].passage.section == "paper"
+
