@@ -24,6 +24,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 from proctor.log import emit
 from proctor.retrieval._embedder import Vectors
@@ -56,14 +57,25 @@ def _passage(match: StoredMatch, *, paper: bool = False) -> Passage:
     )
 
 
-def _cap_per_paper(hits: list[Hit], per_paper: int, k: int) -> list[Hit]:
+class _Candidate(NamedTuple):
+    score: float
+    similarity: float
+    paper_score: float | None
+    match: StoredMatch
+    is_paper: bool = False  # the paper's own record, not one of its paragraphs
+
+
+def _best_per_paper(candidates: list[_Candidate], per_paper: int, k: int, query: str, mode: str) -> list[Hit]:
+    """The best ``k`` candidates, at most ``per_paper`` of one paper, as ranked hits (built only for those)."""
     counts: dict[str, int] = {}
     kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: -h.score):
-        n = counts.get(hit.passage.paper_id, 0)
-        if n < per_paper:
-            counts[hit.passage.paper_id] = n + 1
-            kept.append(hit.model_copy(update={"rank": len(kept) + 1}))
+    for c in sorted(candidates, key=lambda c: -c.score):
+        pid = str(c.match.metadata.get("paper_id", c.match.id))
+        if counts.get(pid, 0) >= per_paper:
+            continue
+        counts[pid] = counts.get(pid, 0) + 1
+        kept.append(Hit(passage=_passage(c.match, paper=c.is_paper), score=c.score, similarity=c.similarity,
+                        paper_score=c.paper_score, rank=len(kept) + 1, query=query, mode=mode))
         if len(kept) == k:
             break
     return kept
@@ -79,44 +91,29 @@ def search_vector(index: LiteratureIndex, query: str, vector: Vectors, *, mode: 
                 for i, m in enumerate(index.papers.query(vector, k))]
     if mode == "paragraph":
         matches = index.chunks.query(vector, k * s.max_per_paper)
-        hits = [Hit(passage=_passage(m), score=m.similarity, similarity=m.similarity, rank=0,
-                    query=query, mode=mode) for m in matches]
-        return _cap_per_paper(hits, s.max_per_paper, k)
+        return _best_per_paper([_Candidate(m.similarity, m.similarity, None, m) for m in matches],
+                               s.max_per_paper, k, query, mode)
     # The two stages are independent store calls (one each), so they run at the same time.
-    n_paragraphs = k * s.max_per_paper * CANDIDATES
     stage1 = _pool().submit(index.papers.query, vector, s.top_papers)
-    paragraphs = index.chunks.query(vector, n_paragraphs)
+    paragraphs = index.chunks.query(vector, k * s.max_per_paper * CANDIDATES)
     papers = stage1.result()
     paper_sim = {m.id: m.similarity for m in papers}
     # A paper outside stage 1 is at most as similar as the last paper stage 1 kept.
     floor = min(paper_sim.values()) if paper_sim else None
     w = s.paper_weight
-    scored: list[tuple[float, float, float, StoredMatch, bool]] = []  # score, similarity, paper score, match, paper?
-    seen_papers: set[str] = set()
+    candidates: list[_Candidate] = []
     for m in paragraphs:
-        pid = str(m.metadata.get("paper_id"))
-        seen_papers.add(pid)
-        ps = paper_sim.get(pid, m.similarity if floor is None else min(floor, m.similarity))
-        scored.append(((1 - w) * m.similarity + w * ps, m.similarity, ps, m, False))
+        ps = paper_sim.get(str(m.metadata.get("paper_id")), m.similarity if floor is None else min(floor, m.similarity))
+        candidates.append(_Candidate((1 - w) * m.similarity + w * ps, m.similarity, ps, m))
     # A stage-1 paper none of whose paragraphs made the candidates still competes, as the paper itself:
     # its best paragraph is no more similar than the last candidate paragraph.
+    seen = {str(m.metadata.get("paper_id")) for m in paragraphs}
     last = min((m.similarity for m in paragraphs), default=None)
     for m in papers:
-        if m.id not in seen_papers:
+        if m.id not in seen:
             sim = m.similarity if last is None else min(last, m.similarity)
-            scored.append(((1 - w) * sim + w * m.similarity, sim, m.similarity, m, True))
-    kept: list[Hit] = []
-    per_paper: dict[str, int] = {}
-    for score, sim, ps, m, is_paper in sorted(scored, key=lambda t: -t[0]):
-        pid = m.id if is_paper else str(m.metadata.get("paper_id"))
-        if per_paper.get(pid, 0) >= s.max_per_paper:
-            continue
-        per_paper[pid] = per_paper.get(pid, 0) + 1
-        kept.append(Hit(passage=_passage(m, paper=is_paper), score=score, similarity=sim, paper_score=ps,
-                        rank=len(kept) + 1, query=query, mode=mode))
-        if len(kept) == k:
-            break
-    return kept
+            candidates.append(_Candidate((1 - w) * sim + w * m.similarity, sim, m.similarity, m, is_paper=True))
+    return _best_per_paper(candidates, s.max_per_paper, k, query, mode)
 
 
 def search(
