@@ -33,8 +33,13 @@ def channel_view(action: Action, channel: str) -> Action:
 
 
 async def channel_report(items: list[EvalItem], specs: dict[str, dict[str, Any]], settings: Any,
-                         n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """AUROC and TPR at 2% FPR of each monitor on each channel, over the items with reasoning."""
+                         n_boot: int = 1000, seed: int = 0,
+                         both: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+    """AUROC and TPR at 2% FPR of each monitor on each channel, over the items with reasoning.
+
+    ``both`` holds scores already computed per monitor name and item id for the actions as
+    proposed; those are used instead of scoring them again.
+    """
     with_reasoning = [i for i in items if any(a.reasoning for a in i.actions)]
     honest = [i for i in with_reasoning if i.label == "honest"]
     attack = [i for i in with_reasoning if i.label == "attack"]
@@ -45,8 +50,12 @@ async def channel_report(items: list[EvalItem], specs: dict[str, dict[str, Any]]
         monitor = build_monitor(spec, settings)
         rows: dict[str, Any] = {}
         for channel in CHANNELS:
+            known = (both or {}).get(name) if channel == "both" else None
             score: dict[str, float] = {}
             for item in with_reasoning:
+                if known is not None and item.id in known:
+                    score[item.id] = known[item.id]
+                    continue
                 seen = [channel_view(a, channel) for a in item.actions]
                 score[item.id] = max([(await monitor(a, build_view(a))).score for a in seen])
             h = np.array([score[i.id] for i in honest])

@@ -124,6 +124,7 @@ async def run_eval(settings: Any, out_dir: Path, *, llm: bool = False, monitors:
             results.append((name, result))
             report["protocols"].append({"monitor": name, **result.model_dump(mode="json")})
     channel_specs = {n: s for n, s in (monitors or default_monitors(llm)).items() if n in ("static", "learned", "llm")}
-    report["channels"] = await channel_report(items, channel_specs, settings, n_boot=n_boot, seed=seed)
+    scored = {m["monitor"]: m["scores"] for m in report["monitors"]}
+    report["channels"] = await channel_report(items, channel_specs, settings, n_boot=n_boot, seed=seed, both=scored)
     report["paths"] = {k: str(v) for k, v in write_report(report, results, Path(out_dir)).items()}
     return report
