@@ -86,10 +86,12 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def cli(verbose: bool) -> None:
     """Proctor: autonomous AI research under AI-control protocols."""
+    from rich.console import Console
     from rich.logging import RichHandler
 
+    # Log records go to stderr: stdout is for what a command prints (JSON for --json and `control score`).
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        handlers=[RichHandler(show_path=False)], format="%(message)s")
+                        handlers=[RichHandler(console=Console(stderr=True), show_path=False)], format="%(message)s")
     for noisy in ("LiteLLM", "litellm", "httpx", "chromadb"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.DEBUG)
 

@@ -29,17 +29,21 @@ MAX_UNIT_CHARS = 200_000
 
 @lru_cache(maxsize=1)
 def _tests() -> Any:
+    # bandit's import loads its report formatters through stevedore, which logs an error for the
+    # optional SARIF one (not installed, never used here) on every process's first action.
+    logging.getLogger("stevedore").setLevel(logging.CRITICAL)
+    logging.getLogger("bandit").setLevel(logging.CRITICAL)
     from bandit.core import config, test_set
 
-    logging.getLogger("bandit").setLevel(logging.CRITICAL)
     return test_set.BanditTestSet(config.BanditConfig(), profile={"exclude": sorted(_SKIP)})
 
 
 def _run(code: str) -> list[Any]:
+    tests = _tests()  # first: it quiets the loggers before bandit is imported
     from bandit.core import meta_ast, metrics, node_visitor
 
     visitor = node_visitor.BanditNodeVisitor("change.py", io.BytesIO(code.encode("utf-8", "replace")),
-                                             meta_ast.BanditMetaAst(), _tests(), False, {}, metrics.Metrics())
+                                             meta_ast.BanditMetaAst(), tests, False, {}, metrics.Metrics())
     visitor.process(code)
     return list(visitor.tester.results)
 
