@@ -37,7 +37,7 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
 def clean_errors(fn: F) -> F:
     """Turn Proctor's expected errors into one message and a non-zero exit (no traceback)."""
     from proctor.llm import BudgetExceeded, ModelError
-    from proctor.log import RunNotFound
+    from proctor.log import CorruptRun, RunNotFound
     from proctor.settings import SettingsError
 
     @functools.wraps(fn)
@@ -48,6 +48,8 @@ def clean_errors(fn: F) -> F:
             fail(str(exc), EXIT_USAGE)
         except RunNotFound as exc:
             fail(str(exc), EXIT_USAGE)
+        except CorruptRun as exc:
+            fail(str(exc), EXIT_FAILED)
         except BudgetExceeded as exc:
             fail(str(exc), EXIT_BUDGET)
         except ModelError as exc:

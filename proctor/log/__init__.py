@@ -28,12 +28,13 @@ from proctor.log._events import (
     parse_event,
     utcnow,
 )
-from proctor.log._rundir import RunDir, RunHeader, RunNotFound, RunStatus, atomic_write, slugify
+from proctor.log._rundir import CorruptRun, RunDir, RunHeader, RunNotFound, RunStatus, atomic_write, slugify
 from proctor.log._scoped import Scoped
 
 __all__ = [
     "ArtifactEvent",
     "BudgetEvent",
+    "CorruptRun",
     "ErrorEvent",
     "Event",
     "EventLog",

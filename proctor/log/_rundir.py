@@ -35,6 +35,10 @@ class RunNotFound(LookupError):
     """No run directory matches the given name or id."""
 
 
+class CorruptRun(ValueError):
+    """A run directory's ``run.json`` cannot be read or is not a run header."""
+
+
 class RunHeader(BaseModel):
     """Contents of ``run.json``."""
 
@@ -159,8 +163,17 @@ class RunDir:
         return [RunDir(p.parent) for p in sorted(Path(root).glob("*/run.json"))]
 
     def header(self) -> RunHeader:
-        """Read ``run.json``."""
-        return RunHeader.model_validate_json(self.header_path.read_bytes())
+        """Read ``run.json``.
+
+        Raises:
+            CorruptRun: the file is missing, unreadable or not a run header (names the file).
+        """
+        try:
+            return RunHeader.model_validate_json(self.header_path.read_bytes())
+        except (OSError, ValueError) as exc:
+            first = str(exc).splitlines()[:2]
+            raise CorruptRun(f"{type(exc).__name__} reading the run header {self.header_path}: "
+                             f"{' '.join(first)[:300]}") from exc
 
     def write_header(self, header: RunHeader) -> None:
         """Atomically rewrite ``run.json``."""

@@ -111,3 +111,16 @@ def test_json_format_and_a_run_stopped_mid_stage(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["eval"]["task"] == "proctor/x"
     assert read_eval_log(str(out)).samples[0].metadata["status"] == "paused"  # type: ignore[index]
+
+
+def test_export_of_a_corrupt_run_is_one_clear_error(tmp_path: Path) -> None:
+    run = _run(tmp_path / "runs")
+    with run.events.path.open("a", encoding="utf-8") as fh:
+        fh.write('{"event": "stage", "ts": "torn')  # a killed writer's last line: skipped, not fatal
+    ok = CliRunner().invoke(cli, ["runs", "export", str(run.path), "--format", "inspect", "--out", str(tmp_path / "a")])
+    assert ok.exit_code == 0, ok.output
+    run.header_path.write_text("not json\n", encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["runs", "export", str(run.path), "--format", "inspect", "--out", str(tmp_path / "b")])
+    assert bad.exit_code == 1 and "reading the run header" in " ".join(bad.output.split())
+    assert bad.exception is None or isinstance(bad.exception, SystemExit)
+    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
