@@ -2,7 +2,8 @@
 
 :func:`aggregate` turns run results into a :class:`ResultsTable` (means, stds and the runs behind
 each cell); :func:`write_paper` renders a :class:`Prose` with that table, figures and
-:class:`Reference` s in every format and runs the claim check (:func:`check_claims`: numbers in the
+:class:`Reference` s in every format, with the harness's statistics (:func:`compare`: each idea against
+the baseline, intervals, effect sizes, corrected tests, verdicts), and runs the claim check (:func:`check_claims`: numbers in the
 prose that no result supports). All of that text is untrusted: it is escaped for each format
 (:func:`tex_escape` for TeX), raw HTML is off in the page, figures carry harness-chosen names
 (:func:`figure_caption` makes a safe caption from the original name) and :func:`build_pdf` runs
@@ -17,9 +18,11 @@ from proctor.paper._model import Paper, Prose, Reference
 from proctor.paper._pdf import build_pdf
 from proctor.paper._render import write_paper
 from proctor.paper._results import Cell, ResultsTable, aggregate
+from proctor.paper._stats import Comparison, compare, direction
 
 __all__ = [
     "Cell",
+    "Comparison",
     "Paper",
     "Prose",
     "Reference",
@@ -29,6 +32,8 @@ __all__ = [
     "bibtex",
     "build_pdf",
     "check_claims",
+    "compare",
+    "direction",
     "figure_caption",
     "numbers_in",
     "reference_key",

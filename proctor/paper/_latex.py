@@ -9,10 +9,11 @@ harness-chosen plain names. The PDF build is :func:`proctor.paper.build_pdf`.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from proctor.paper._escape import bib_escape, cite_key, tex_escape, tex_line, verbatim_text
 from proctor.paper._model import Prose
+from proctor.paper._verdicts import COLUMNS, comparison_rows
 from proctor.prompts import render
 
 if TYPE_CHECKING:
@@ -42,28 +43,37 @@ def latex_source(
     figures: list[dict[str, str]],
     references: list[Reference],
     change: str,
+    stats: dict[str, Any] | None = None,
 ) -> str:
     """The paper's ``.tex`` source, every piece of text escaped.
 
     Args:
         prose: The sections' text, as written (escaped here).
-        table: The results table, one row per (condition, dataset, metric).
+        table: The results table: one table per dataset, a row per metric and a column per condition
+            (the Markdown's tables, transposed to fit a page).
         figures: ``{"path", "caption"}`` per figure, paths plain harness-chosen names (checked by
             :func:`proctor.paper.write_paper`) relative to the paper's folder.
         references: The cited papers (their keys go into ``\\cite``).
         change: The tested change, printed verbatim.
+        stats: ``{"comparisons", "text", "integrity"}`` as for the Markdown (escaped here).
 
     Returns:
         The LaTeX document.
     """
-    header, rows = ["condition / dataset / metric", "value"], []
-    for cond in table.conditions:
-        for ds, metrics in table.rows.get(cond, {}).items():
-            for metric, cell in sorted(metrics.items()):
-                rows.append([tex_line(f"{cond} / {ds} / {metric}"), tex_line(cell.fmt())])
+    tables = []
+    for ds in table.datasets():
+        rows = [[tex_line(metric)] + [tex_line(cell.fmt()) if (cell := table.rows.get(c, {}).get(ds, {}).get(metric))
+                                      else "--" for c in table.conditions]
+                for metric in table.metrics(ds)]
+        tables.append({"dataset": tex_line(ds), "header": ["metric"] + [tex_line(c) for c in table.conditions],
+                       "rows": rows})
+    stats = stats or {}
     safe = {k: tex_escape(v) for k, v in prose.model_dump().items()}
     safe["title"] = tex_line(prose.title)
-    return render("paper/paper.tex.j2", prose=Prose.model_construct(None, **safe), table_rows=rows,
-                  table_header=header,
+    return render("paper/paper.tex.j2", prose=Prose.model_construct(None, **safe), tables=tables,
                   figures=[{"path": f["path"], "caption": tex_line(f["caption"])} for f in figures],
-                  cite_keys=[cite_key(r.key) for r in references], change=verbatim_text(change))
+                  cite_keys=[cite_key(r.key) for r in references], change=verbatim_text(change),
+                  stats_header=[tex_line(c) for c in COLUMNS],
+                  stats_rows=[[tex_line(cell) for cell in row] for row in comparison_rows(stats.get("comparisons", []))],
+                  stats_text=[tex_escape(p) for p in stats.get("text", [])],
+                  integrity=[tex_line(f) for f in stats.get("integrity", [])])

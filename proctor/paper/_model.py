@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from proctor.paper._claims import UnsupportedClaim  # noqa: TC001
+from proctor.paper._stats import Comparison  # noqa: TC001
 
 
 class Prose(BaseModel):
@@ -38,3 +39,5 @@ class Paper(BaseModel):
     bib: str
     pdf: str | None = None
     unsupported: list[UnsupportedClaim] = Field(default_factory=list)
+    comparisons: list[Comparison] = Field(default_factory=list, description="the harness's statistics")
+    integrity: list[str] = Field(default_factory=list, description="evaluation-integrity flags")

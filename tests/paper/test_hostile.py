@@ -80,7 +80,7 @@ def test_html_has_no_live_markup_or_dangerous_urls(tmp_path: Path) -> None:
                    "<!--"):
         assert needle not in lower, needle
     tags = _tags(html)
-    assert {t for t, _ in tags} <= {"html", "head", "meta", "title", "body", "h1", "h2", "p", "em", "strong",
+    assert {t for t, _ in tags} <= {"html", "head", "meta", "title", "body", "h1", "h2", "h3", "p", "ul", "em", "strong",
                                     "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "img", "ol",
                                     "li", "blockquote", "a"}
     for tag, attrs in tags:
