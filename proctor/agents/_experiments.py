@@ -2,7 +2,9 @@
 
 Steps:
     1. The harness (not the agent) runs the baseline ``run_0`` in a sandbox of its own on a pristine
-       copy of the template and keeps its results outside every sandbox (see :mod:`._harness`).
+       copy of the template and keeps its results outside every sandbox (see :mod:`._harness`); from
+       its wall time, the seeds every condition runs on (``workflow.seeds`` within
+       ``workflow.seeds_budget_s``: :func:`plan_seeds`), and the baseline's further seeds.
     2. A fresh copy of the template becomes ``experiments/<idea>/work`` (on a resume too: nothing an
        earlier attempt left is trusted) and a sandbox opens on it, the pristine copy read-only at
        ``/harness``.
@@ -16,7 +18,10 @@ Steps:
          typed schema, written by the harness as line edits (the small-model form of ``code``).
        Planned runs (``workflow.runs_per_idea``) repeat this, each seeing the results so far.
        Writing the change is a ``file_edit`` action and each seed's run a ``shell`` action: both go
-       through the control gate, and the sandbox executes only what the gate approved.
+       through the control gate, and the sandbox executes only what the gate approved. A knob the
+       template marks as an evaluation setting is refused before the gate; a change that touches how
+       results are measured otherwise is flagged, and for knobs a baseline is measured the same way
+       (:mod:`._integrity`).
     4. Results are parsed and validated; a failed attempt (an edit that does not apply or compile,
        a crashed run, a bad ``final_info.json``) is retried, bounded, with its error shown to the
        model in a fixed vocabulary (exit, limit hit, the exception's last line; names cut to safe
@@ -45,6 +50,7 @@ from proctor.agents._harness import (
     run_baseline,
     tree_digest,
 )
+from proctor.agents._integrity import code_flags, evaluation_knobs, forbidden_knobs, knob_flags
 from proctor.agents._policies import NodePolicies, PolicyFailed
 from proctor.agents._proposers import PROPOSERS
 from proctor.control import Action, FileEdit, ShellCommand, render_action
@@ -115,6 +121,10 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
     settings, wf = ctx.settings, ctx.settings.workflow
     edit = change.action(idea)
     entry: dict[str, Any] = {"attempt": attempt, "rationale": change.rationale, "config": change.config}
+    forbidden = forbidden_knobs(template, change.config or {})
+    if forbidden:  # the template says these measure the results: not the idea's to change
+        why = f"{', '.join(forbidden)}: evaluation setting(s) of this template, which an idea may not change"
+        return [], [why], {**entry, "error": why}, change
     if change.config is None:  # a code change (knob configs are kept as config values)
         entry["diff"] = change.diff
         ctx.run.write_artifact(str(rel / f"attempt_{attempt}.diff"), change.diff)
@@ -154,10 +164,49 @@ async def _run_change(ctx: RunContext, sandbox: Any, template: Any, idea: dict[s
         except ValueError as exc:
             errors.append(f"{run_name}: bad final_info.json: {exc}")
             continue
-        record["runs"][run_name] = {"condition": condition, "seed": wf.seed + s, "config": change.config,
+        record["runs"][run_name] = {"condition": condition, "seed": wf.seed + s if seeded else None,
+                                    "config": change.config,
                                     "attempt": attempt, "final_info": info}
         ok_runs.append(run_name)
     return ok_runs, errors, entry, change
+
+
+def plan_seeds(wf: Any, seeded: bool, first_s: float) -> tuple[int, str]:
+    """Seeds per condition, and why fewer than ``workflow.seeds`` ("" when all fit).
+
+    Every condition runs on the same seeds; ``workflow.seeds_budget_s`` caps the baseline's and one
+    idea's seeded runs together, estimated from the first baseline run's wall time.
+    """
+    if not seeded:
+        return 1, ("the template takes no --seed, so each condition ran once; seeds it runs itself count when it "
+                   "reports them per seed (final_info_dict)")
+    fit = int(wf.seeds_budget_s // max(2 * first_s, 1e-6))
+    n = max(1, min(wf.seeds, fit))
+    if n == wf.seeds:
+        return n, ""
+    return n, (f"{n} seed(s) per condition instead of workflow.seeds={wf.seeds}: the first baseline run took "
+               f"{first_s:.0f} s and workflow.seeds_budget_s is {wf.seeds_budget_s:.0f} s")
+
+
+async def _check_integrity(ctx: RunContext, template: Any, change: Change, condition: str, seeds: list[Any],
+                           exp_dir: Path, harness: Path, record: dict[str, Any]) -> None:
+    """Flag a change to how results are measured; for evaluation knobs, measure a baseline the same way."""
+    prefix = "" if condition == "idea" else f"{condition}: "
+    if change.config is None:
+        flags = code_flags(change.old, change.diff)
+    else:
+        changed = evaluation_knobs(template, change.config)
+        flags = knob_flags(template, changed)
+        if changed:
+            store = f"baseline_same_eval_{condition}"
+            runs = await run_baseline(ctx, template, exp_dir, harness, seeds=seeds, config=changed, store_name=store)
+            same = f"baseline (same evaluation as {condition})"
+            for name, run in runs.items():
+                record["runs"][f"{store}/{name}"] = {"condition": same, "seed": run["seed"], "config": changed,
+                                                     "final_info": run["final_info"]}
+            flags.append(f"a baseline was measured with the same evaluation settings ({same}) and the idea is "
+                         "compared with it")
+    record["integrity"].extend(prefix + f for f in flags)
 
 
 async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: str) -> dict[str, Any]:
@@ -175,16 +224,21 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
     mode = experiment_mode(settings, template)
     propose = ctx.propose or PROPOSERS[mode]
     seeded = any(k.name == "seed" for k in template.knobs)
-    seeds = wf.seeds if seeded else 1  # a template without a seed knob takes no --seed: one run each
     rel = Path("experiments") / idea["Name"]
     exp_dir = ctx.run.artifact_path(str(rel))
     work = exp_dir / "work"
-    record: dict[str, Any] = {"idea": idea["Name"], "template": template.name, "mode": mode, "seeds": seeds,
-                              "runs": {}, "attempts": []}
+    record: dict[str, Any] = {"idea": idea["Name"], "template": template.name, "mode": mode, "runs": {},
+                              "attempts": [], "integrity": []}
     with pristine_copy(template, settings) as harness:
         digest = tree_digest(harness)
-        baseline = await run_baseline(ctx, template, exp_dir, harness)
-        record["runs"]["run_0"] = {"condition": "baseline", "seed": wf.seed, "final_info": baseline}
+        first = await run_baseline(ctx, template, exp_dir, harness, seeds=[wf.seed if seeded else None])
+        seeds, record["seeds_note"] = plan_seeds(wf, seeded, first["run_0"].get("seconds", 0.0))
+        record["seeds"] = seeds
+        seed_list = [wf.seed + s if seeded else None for s in range(seeds)]
+        baseline_runs = await run_baseline(ctx, template, exp_dir, harness, seeds=seed_list)
+        for name, run in baseline_runs.items():
+            record["runs"][name] = {"condition": "baseline", "seed": run["seed"], "final_info": run["final_info"]}
+        baseline = baseline_runs["run_0"]["final_info"]
         # A resume never trusts what an earlier attempt's code left: the agent starts on a fresh copy.
         fresh_workdir(template, work)
         async with await open_sandbox(settings.sandbox, workdir=work, harness_dir=harness) as sandbox:
@@ -208,6 +262,7 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                         trajectory, policies)
                     record["attempts"].append({**entry, "step": step, "ok_runs": ok_runs, "errors": errors})
                     if ok_runs:
+                        await _check_integrity(ctx, template, change, condition, seed_list, exp_dir, harness, record)
                         changes.append((condition, change.shown))
                         first = record["runs"][ok_runs[0]]["final_info"]
                         history.append(f"{condition} ({change.rationale or 'no rationale'}): {_summary(first)}")

@@ -5,9 +5,9 @@
   (no script directory, working directory or ``PYTHON*`` variables on ``sys.path``), so a module the
   agent drops into the work directory cannot shadow the standard library and an edited ``plot.py``
   never runs.
-- The baseline ``run_0`` runs in a sandbox of its own, on a fresh copy of the template, before
-  any agent action; its results are copied out through the trust boundary into
-  ``experiments/<idea>/baseline/`` (outside every sandbox) and a digest recorded. A resume reads
+- The baseline ``run_0`` (and ``run_0_<i>`` for further seeds) runs in a sandbox of its own, on a
+  fresh copy of the template, before any agent action; its results are copied out through the trust
+  boundary into ``experiments/<idea>/baseline/`` (outside every sandbox) and a digest recorded. A resume reads
   the baseline from there; the agent's work directory gets a fresh copy of ``run_0`` before the
   plots, so a falsified ``run_0`` never reaches a figure.
 """
@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,41 +89,79 @@ def harness_path(sandbox: Any) -> str:
     return str(sandbox.harness_inner or HARNESS_INNER)
 
 
-async def run_baseline(ctx: RunContext, template: Any, exp_dir: Path, harness: Path) -> dict[str, Any]:
-    """The baseline's ``final_info``, from ``exp_dir/baseline`` or a fresh pristine run.
+def baseline_run_name(index: int) -> str:
+    """``run_0`` for the first seed (the one ``plot.py`` reads), ``run_0_<i>`` for the others."""
+    return "run_0" if index == 0 else f"run_0_{index}"
+
+
+async def run_baseline(ctx: RunContext, template: Any, exp_dir: Path, harness: Path,
+                       seeds: list[int | None] | None = None,
+                       config: dict[str, Any] | None = None, store_name: str = "baseline") -> dict[str, Any]:
+    """The baseline's runs, ``{run name: {"seed", "final_info", "seconds"}}``, from ``exp_dir/<store_name>``
+    or fresh pristine runs.
+
+    Args:
+        seeds: The seeds to run (``--seed``); ``[None]``, one unseeded run, when the template takes none.
+        config: Knob values for every run (a baseline measured with an idea's evaluation settings),
+            written by the harness into the fresh copy; ``None`` runs the template's defaults.
+        store_name: The folder under ``exp_dir`` the runs are kept in, outside every sandbox.
 
     Raises:
-        RuntimeError: when the template's baseline fails.
+        RuntimeError: when a baseline run fails.
         TemplateError: when its ``final_info.json`` is not valid.
     """
     from proctor.agents.template import final_info_from, run_argv
     from proctor.sandboxes import open_sandbox
 
-    store = exp_dir / "baseline"
+    seeds = list(seeds) if seeds else [ctx.settings.workflow.seed]
+    names = [baseline_run_name(i) for i in range(len(seeds))]
+    store = exp_dir / store_name
     record = store / "baseline.json"
-    if record.is_file():
-        saved = json.loads(record.read_text())
-        if saved.get("sha256") == tree_digest(store / "run_0"):
-            return saved["final_info"]  # type: ignore[no-any-return]
-    shutil.rmtree(store, ignore_errors=True)
-    store.mkdir(parents=True)
-    wf = ctx.settings.workflow
+    kept: dict[str, Any] = {}
+    if record.is_file():  # a resume, or more seeds after the first: reuse the runs whose files still match
+        with contextlib.suppress(ValueError, AttributeError):
+            saved = json.loads(record.read_text())
+            if saved.get("config") == config:
+                kept = {n: r for n, r in (saved.get("runs") or {}).items() if n in names
+                        and r.get("seed") == seeds[names.index(n)] and (store / n).is_dir()
+                        and r.get("sha256") == tree_digest(store / n)}
+    missing = [n for n in names if n not in kept]
+    if not missing:
+        return {n: kept[n] for n in names}
+    store.mkdir(parents=True, exist_ok=True)
+    for stale in [p for p in store.iterdir() if p.name not in kept and p.name != "baseline.json"]:
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     scratch = Path(tempfile.mkdtemp(prefix="proctor-baseline-", dir=ctx.settings.sandbox.work_root))
+    runs = dict(kept)
     try:
         os.chmod(scratch, 0o755)
         template.copy_to(scratch / "work")
+        config_path = None
+        if config is not None:
+            config_path = "config_baseline.json"
+            (scratch / "work" / config_path).write_text(json.dumps(config))
         async with await open_sandbox(ctx.settings.sandbox, workdir=scratch / "work", harness_dir=harness) as box:
-            result = await harness_exec(ctx, box, run_argv(template, "run_0", seed=wf.seed), "baseline run_0")
-            if not result.ok():
-                raise RuntimeError(f"the template's baseline failed (exit {result.exit_code}): "
-                                   f"{result.stderr[-1500:]}")
-            info = final_info_from(box.work, "run_0/final_info.json").model_dump()
+            for name in missing:
+                seed = seeds[names.index(name)]
+                started = time.monotonic()
+                argv = run_argv(template, name, config_path=config_path, seed=seed)
+                result = await harness_exec(ctx, box, argv, f"baseline {name}")
+                if not result.ok():
+                    raise RuntimeError(f"the template's baseline {name} failed (exit {result.exit_code}): "
+                                       f"{result.stderr[-1500:]}")
+                info = final_info_from(box.work, f"{name}/final_info.json").model_dump()
+                runs[name] = {"seed": seed, "final_info": info, "seconds": round(time.monotonic() - started, 3)}
             box.work.copy_tree(scratch / "out")  # through the trust boundary: regular files, no modes
-        shutil.move(scratch / "out" / "run_0", store / "run_0")
+        for name in missing:
+            shutil.move(scratch / "out" / name, store / name)
+            runs[name]["sha256"] = tree_digest(store / name)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    atomic_write(record, json.dumps({"final_info": info, "sha256": tree_digest(store / "run_0")}, indent=2).encode())
-    return info
+    atomic_write(record, json.dumps({"runs": runs, "config": config}, indent=2).encode())
+    return {n: runs[n] for n in names}
 
 
 def restore_baseline(work: Any, exp_dir: Path, uid: int, gid: int) -> None:

@@ -11,6 +11,7 @@ supports are :mod:`proctor.paper`'s job (:func:`proctor.paper.write_paper`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from proctor.paper import (
     Reference,
     ResultsTable,
     aggregate,
+    compare,
     figure_caption,
     numbers_in,
     reference_key,
@@ -70,6 +72,28 @@ def _change_notes(experiment: dict[str, Any]) -> str:
                      if a.get("ok_runs") and a.get("rationale"))
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def setting_numbers(experiment: dict[str, Any]) -> dict[str, list[float]]:
+    """Numbers the agent itself set, by the names they set: knob values, and the numbers on each line its
+    code edit added (keyed by that line's names). The claim check lets the prose cite them only as settings."""
+    out: dict[str, list[float]] = {}
+    for rec in experiment.get("runs", {}).values():
+        if rec.get("condition", "").startswith("baseline"):
+            continue
+        for name, value in (rec.get("config") or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out.setdefault(str(name), []).append(float(value))
+    if experiment.get("mode") in ("code", "constants"):
+        for line in added_lines(experiment.get("change") or ""):
+            code = line.text.split("#", 1)[0]
+            values = numbers_in(code)
+            for name in set(_NAME.findall(code)) if values else ():
+                out.setdefault(name, []).extend(values)
+    return out
+
+
 def _references(novelty: dict[str, Any], limit: int = 8) -> list[Reference]:
     refs: dict[str, Reference] = {}
     for hit in [*novelty.get("cited", []), *novelty.get("evidence", [])]:
@@ -79,7 +103,7 @@ def _references(novelty: dict[str, Any], limit: int = 8) -> list[Reference]:
         year = p.get("year") or "n.d."
         refs[p["paper_id"]] = Reference(key=reference_key(p.get("title", "paper"), year) + f"_{len(refs)}",
                                         title=p.get("title") or p["paper_id"], year=year,
-                                        venue=p.get("venue", ""), authors=p.get("authors", "") or "Anonymous")
+                                        venue=p.get("venue", ""), authors=p.get("authors") or "")
     return list(refs.values())[:limit]
 
 
@@ -93,6 +117,7 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
     for run_name, rec in sorted(runs.items()):
         conditions.setdefault(rec["condition"], {"runs": []})["runs"].append((run_name, rec["final_info"]))
     table = aggregate(conditions)
+    verdicts = "\n".join(f"- {c.dataset} {c.metric}: {c.verdict}" for c in compare(table)[:24])
     out = ctx.run.artifact_path(f"papers/{idea['Name']}")
     figures: list[dict[str, str]] = []
     for rel in experiment.get("figures", []):
@@ -111,7 +136,9 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
     notes = _change_notes(experiment)
     handed = await hand_off(  # the experiment agent's text reaches the writer gated and paraphrased
         ctx, "experiments_to_writeup", {"Title": idea["Title"], "Experiment": idea["Experiment"],
-                                        "Results": table.to_markdown(), "Change": notes},
+                                        "Results": table.to_markdown() + (f"\n\nVerdicts (Welch's t-test, corrected):\n"
+                                                                          f"{verdicts}" if verdicts else ""),
+                                        "Change": notes},
         idea=idea["Name"], task=f"hand the results of idea {idea['Name']} to the writer", reasoning=notes)
     prose = await draft_prose({"Title": handed["Title"] or idea["Name"], "Experiment": handed["Experiment"]},
                               handed["Results"], [f"{r.title} ({r.year})" for r in refs], ctx.settings,
@@ -122,13 +149,13 @@ async def write_idea_paper(ctx: RunContext, idea: dict[str, Any], experiment: di
     for field in ("abstract", "introduction", "method", "results_discussion", "conclusion"):
         if not getattr(prose, field):
             setattr(prose, field, "[The model wrote no text for this section.]")  # plain in MD and TeX
-    support = [float(v) for rec in runs.values() for v in (rec.get("config") or {}).values()
-               if isinstance(v, (int, float)) and not isinstance(v, bool)]
     change = experiment.get("change") or ""
-    if experiment.get("mode") in ("code", "constants"):  # numbers the edit wrote into the code count
-        support += numbers_in("\n".join(line.text for line in added_lines(change)))
     paper = write_paper(out, prose=prose, table=table, figures=figures, references=refs,
-                        run_id=ctx.run.path.name, support=support, change=change)
+                        run_id=ctx.run.path.name, support=[], change=change,
+                        integrity=experiment.get("integrity") or [], seeds_note=experiment.get("seeds_note") or "",
+                        setting_numbers=setting_numbers(experiment))
     return {"status": "ok", "markdown": str(Path(paper.markdown).relative_to(ctx.run.path)),
             "pdf": paper.pdf, "unsupported_claims": [c.model_dump() for c in paper.unsupported],
-            "title": prose.title}
+            "title": prose.title, "integrity": paper.integrity,
+            "verdicts": {f"{c.condition}/{c.dataset}/{c.metric}": c.verdict for c in paper.comparisons},
+            "seeds": sorted({(c.baseline.n, c.idea.n) for c in paper.comparisons})}

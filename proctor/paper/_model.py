@@ -24,7 +24,7 @@ class Reference(BaseModel):
 
     key: str
     title: str
-    authors: str = "Anonymous"
+    authors: str = Field(default="", description="Comma-separated; empty when the index does not record them.")
     year: int | str = "n.d."
     venue: str = ""
     url: str = ""

@@ -102,6 +102,8 @@ def _embed(index: LiteratureIndex, texts: list[str], tick: Callable[[int], None]
 def _meta(doc: Document, file: str, **extra: str | int) -> Metadata:
     meta: Metadata = {"paper_id": doc.paper_id, "title": doc.title[:500], "source": doc.source,
                       "file": file, "venue": doc.venue, **extra}
+    if doc.authors:
+        meta["authors"] = doc.authors
     if doc.year is not None:
         meta["year"] = doc.year
     return meta

@@ -53,7 +53,7 @@ def _passage(match: StoredMatch, *, paper: bool = False) -> Passage:
         title=str(m.get("title", "")), section="paper" if paper else str(m.get("section", "")),
         start=int(m.get("start", 0)), end=int(m.get("end", len(match.document))), text=match.document,
         source=str(m.get("source", "")), year=int(m["year"]) if "year" in m else None,
-        venue=str(m.get("venue", "")),
+        venue=str(m.get("venue", "")), authors=str(m.get("authors", "")),
     )
 
 

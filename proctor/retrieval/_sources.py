@@ -28,6 +28,7 @@ TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 PDF_SUFFIXES = (".pdf",)
 SUPPORTED = TEXT_SUFFIXES + JSONL_SUFFIXES + TAR_SUFFIXES + PDF_SUFFIXES
 MAX_BAD_BYTE_RATIO = 0.02
+MAX_AUTHORS = 300  # characters of the comma-joined author list kept as metadata
 
 
 class Skip(BaseModel):
@@ -150,10 +151,15 @@ def _jsonl_documents(path: Path, notes: list[Skip]) -> Iterator[Document]:
                         continue
                 seen[pid] = title
                 year = rec.get("year")
+                names = rec.get("authors")
+                if isinstance(names, list):  # ["A. Author", ...] or [{"name": "A. Author"}, ...]
+                    names = ", ".join(n.strip() for a in names
+                                      if isinstance(n := a.get("name") if isinstance(a, dict) else a, str) and n.strip())
                 yield Document(
                     paper_id=pid, title=title, abstract=abstract, text=body or abstract, source=str(path),
                     year=year if isinstance(year, int) else None,
                     venue=str(rec.get("conference") or rec.get("venue") or ""),
+                    authors=str(names or "")[:MAX_AUTHORS],
                 )
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise SourceError(f"cannot read JSONL ({type(exc).__name__}: {exc})") from exc

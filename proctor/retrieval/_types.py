@@ -17,6 +17,7 @@ class Document(BaseModel):
     source: str = Field(description="The file (or file::member) this paper came from.")
     year: int | None = Field(default=None, description="Publication year, when known.")
     venue: str = Field(default="", description="Venue or conference, when known.")
+    authors: str = Field(default="", description="Authors, comma-separated, when the record lists them.")
 
 
 class Chunk(BaseModel):
@@ -45,6 +46,7 @@ class Passage(BaseModel):
     source: str = ""
     year: int | None = None
     venue: str = ""
+    authors: str = ""
 
 
 class Hit(BaseModel):

@@ -21,7 +21,14 @@ class WorkflowSettings(BaseModel):
     novelty_rounds: int = Field(default=2, ge=1, le=10, description="Query-writing rounds of the novelty check.")
     novelty_evidence: int = Field(default=5, ge=1, le=20, description="Passages the novelty verdict reads.")
     template: str = Field(default="tabular_classification", description="Experiment template name or path.")
-    seeds: int = Field(default=2, ge=1, le=20, description="Seeds per experiment configuration.")
+    seeds: int = Field(
+        default=3, ge=1, le=20,
+        description="Seeds per condition (the baseline and each idea run on the same seeds), so every comparison "
+        "gets an interval and a test; fewer when seeds_budget_s says they would not fit.")
+    seeds_budget_s: float = Field(
+        default=900.0, gt=0,
+        description="Wall-time cap, in seconds, for one idea's seeded runs (baseline and idea together): when the "
+        "first baseline run shows that workflow.seeds per condition would not fit, fewer run and the paper says so.")
     runs_per_idea: int = Field(
         default=1, ge=1, le=10,
         description="Planned runs per idea (AI Scientist style): each later run sees the results so far and "

@@ -124,7 +124,7 @@ def test_full_pipeline_with_scripted_models(tmp_path: Path) -> None:
         assert novelty["evidence"] and novelty["cited"]
     events: list[Event] = run.events.read()
     kinds = [e.event for e in events]
-    assert kinds.count("sandbox_exec") == 2 * (1 + 2 + 1)  # per idea: baseline, two seeds, plot
+    assert kinds.count("sandbox_exec") == 2 * (2 + 2 + 1)  # per idea: baseline and idea on two seeds each, plot
     untrusted_runs = [e for e in events if e.event == "gate_decision" and getattr(e, "origin", "") == "untrusted"]
     assert untrusted_runs, "agent actions must pass the gate"
     roles = {e.role for e in events if isinstance(e, ModelCallEvent)}

@@ -66,7 +66,7 @@ def test_agent_cannot_reach_baseline_plot_or_a_resume(tmp_path: Path) -> None:
 
     record = anyio.run(go)
     exp = run.path / "experiments" / idea["Name"]
-    pristine = json.loads((exp / "baseline" / "baseline.json").read_text())["final_info"]
+    pristine = json.loads((exp / "baseline" / "baseline.json").read_text())["runs"]["run_0"]["final_info"]
     assert pristine["toy"]["means"]["accuracy"] > 0
     assert record["runs"]["run_0"]["final_info"] == pristine
     # the agent's run happened and falsified run_0 in the work dir; the harness restored it before plotting
@@ -104,4 +104,6 @@ def test_a_tampered_harness_baseline_is_rerun(tmp_path: Path) -> None:
 
     first = anyio.run(go)
     (exp / "baseline" / "run_0" / "final_info.json").write_text('{"toy": {"means": {"accuracy": 0.0}}}')
-    assert anyio.run(go) == first  # the digest no longer matched: run again, not trusted
+    again = anyio.run(go)  # the digest no longer matched: run again, not trusted
+    assert again["run_0"]["final_info"] == first["run_0"]["final_info"]
+    assert json.loads((exp / "baseline" / "run_0" / "final_info.json").read_text()) == first["run_0"]["final_info"]

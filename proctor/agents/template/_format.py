@@ -59,6 +59,10 @@ class Knob(BaseModel):
     max: float | None = Field(default=None, description="Inclusive upper bound (int/float only).")
     choices: list[str | int | float] | None = Field(default=None, description="Allowed values (choice only).")
     help: str = Field(default="", description="What the knob does, for the model choosing values.")
+    evaluation: bool | None = Field(
+        default=None, description="True: an evaluation setting (a test or validation split, a metric's definition, "
+        "the evaluation data) that ideas may not change; false: declared not to be one; unset: judged from its "
+        "name, and an idea that changes it is flagged and compared with a baseline measured the same way.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Knob:
