@@ -2,22 +2,63 @@
 
 Vectors are always passed in (``embedding_function=None``), so chromadb never loads or downloads
 a model of its own; telemetry is off. Similarity is cosine (collections use the ``cosine`` space).
+
+Against a ``chroma run`` server, a call that cannot reach it (connection refused or dropped: the
+server restarting) is retried for up to :data:`SERVER_RETRY_S` seconds; every call is idempotent
+(writes upsert by id), so a retried upsert never duplicates. A server down for longer raises
+:class:`StoreUnavailable`, naming the server; an interrupted ingest resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
 from proctor.retrieval._embedder import Vectors
+from proctor.retrieval._server import ChromaServerUnavailable
 
 Metadata = dict[str, str | int | float | bool]
+T = TypeVar("T")
+SERVER_RETRY_S = 30.0  # how long a call waits for an unreachable chroma server to come back
+
+
+class StoreUnavailable(ChromaServerUnavailable):
+    """The chroma server cannot be reached (down, restarting past the retry window, wrong URL)."""
+
+
+def _server_of(client: Any) -> str:
+    try:
+        cfg = client.get_settings()
+    except Exception:  # noqa: BLE001 - only for the message
+        return "the chroma server"
+    host = getattr(cfg, "chroma_server_host", None)
+    return f"the chroma server at {host}:{cfg.chroma_server_http_port}" if host else "the chroma server"
+
+
+def _retrying(server: str, call: Callable[[], T], retry_s: float | None = None) -> T:
+    """``call()``, retried while the server is unreachable; :class:`StoreUnavailable` past the window."""
+    import httpx
+
+    window = SERVER_RETRY_S if retry_s is None else retry_s
+    deadline, pause = time.monotonic() + window, 0.2
+    while True:
+        try:
+            return call()
+        except httpx.TransportError as exc:
+            if time.monotonic() >= deadline:
+                raise StoreUnavailable(
+                    f"{server} is unreachable ({type(exc).__name__}: {exc or 'no response'}; "
+                    f"retried for {window:.0f} s); start it (`proctor corpus serve`) and run the command again: "
+                    "an interrupted ingest resumes where it stopped, without duplicates") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 @dataclass
@@ -65,25 +106,29 @@ class ChromaStore(VectorStore):
     def __init__(self, client: Any, name: str) -> None:
         self.name = name
         self._client = client
-        self._col = client.get_or_create_collection(
+        self._server = _server_of(client)
+        self._col = _retrying(self._server, lambda: client.get_or_create_collection(
             name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
-        self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
+        ))
+        self._max_batch = int(_retrying(self._server, getattr(client, "get_max_batch_size", lambda: 5000)))
+
+    def _do(self, call: Callable[[], T]) -> T:
+        return _retrying(self._server, call)
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, documents: Sequence[str],
                metadatas: Sequence[Metadata]) -> None:
         """Upsert in batches no larger than the server accepts."""
         step = self._max_batch
         for i in range(0, len(ids), step):
-            self._col.upsert(ids=list(ids[i:i + step]), embeddings=vectors[i:i + step],
-                             documents=list(documents[i:i + step]),
-                             metadatas=list(metadatas[i:i + step]))  # type: ignore[arg-type]
+            self._do(lambda i=i: self._col.upsert(  # type: ignore[misc]
+                ids=list(ids[i:i + step]), embeddings=vectors[i:i + step], documents=list(documents[i:i + step]),
+                metadatas=list(metadatas[i:i + step])))  # type: ignore[arg-type]
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         """Ids already stored."""
         if not ids:
             return set()
-        return set(self._col.get(ids=list(ids), include=[])["ids"])
+        return set(self._do(lambda: self._col.get(ids=list(ids), include=[]))["ids"])
 
     def query(self, vector: Vectors, k: int, where: dict[str, Any] | None = None) -> list[StoredMatch]:
         """Nearest items by cosine similarity (fewer than ``k`` when the collection holds fewer).
@@ -93,8 +138,9 @@ class ChromaStore(VectorStore):
         """
         if k <= 0:
             return []
-        res = self._col.query(query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                              n_results=k, where=where, include=["documents", "metadatas", "distances"])
+        res = self._do(lambda: self._col.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1), n_results=k, where=where,
+            include=["documents", "metadatas", "distances"]))
         docs = (res.get("documents") or [[]])[0]
         metas = (res.get("metadatas") or [[]])[0]
         dists = (res.get("distances") or [[]])[0]
@@ -105,7 +151,7 @@ class ChromaStore(VectorStore):
         """Stored vectors by id."""
         if not ids:
             return {}
-        res = self._col.get(ids=list(ids), include=["embeddings"])
+        res = self._do(lambda: self._col.get(ids=list(ids), include=["embeddings"]))
         embs = res.get("embeddings")
         if embs is None:
             return {}
@@ -113,11 +159,11 @@ class ChromaStore(VectorStore):
 
     def delete(self, where: dict[str, Any]) -> None:
         """Delete matching items."""
-        self._col.delete(where=where)
+        self._do(lambda: self._col.delete(where=where))
 
     def count(self) -> int:
         """Number of items."""
-        return int(self._col.count())
+        return int(self._do(self._col.count))
 
 
 def make_client(index_dir: Path | None, server_url: str | None = None) -> Any:
@@ -131,8 +177,9 @@ def make_client(index_dir: Path | None, server_url: str | None = None) -> Any:
     settings = Settings(anonymized_telemetry=False)
     if server_url:
         url = urlparse(server_url if "://" in server_url else f"http://{server_url}")
-        return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
-                                   ssl=url.scheme == "https", settings=settings)
+        host, port = url.hostname or "localhost", url.port or 8000
+        return _retrying(f"the chroma server at {host}:{port}", lambda: chromadb.HttpClient(
+            host=host, port=port, ssl=url.scheme == "https", settings=settings))
     if index_dir is None:
         return chromadb.EphemeralClient(settings=settings)
     return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
