@@ -7,6 +7,9 @@ seeded reviews and a meta-review whose scores are the ensemble's means and whose
 reviewer can be a different model from the author. :func:`review_paper` is the workflow's entry
 point; :mod:`proctor.review._bench` and :func:`evaluate_reviews` measure a reviewer against the
 real ICLR 2022 decisions with the metric code that reproduces the AI Scientist's published figures.
+Beside the form, :func:`evidence_checklist` scores what the paper's own files show (seeds, intervals,
+verdicts, evaluation integrity, unsupported claims, empty sections, novelty), computed by code, and
+answers that only repeat the form are retried, then marked missing (:func:`scrub_echoes`).
 """
 
 from proctor.review._aggregate import aggregate_reviews, decide, mean_scores
@@ -19,8 +22,9 @@ from proctor.review._bench import (
     run_bench,
     sample_papers,
 )
+from proctor.review._checklist import CheckItem, Checklist, evidence_checklist
 from proctor.review._events import ReviewEvent
-from proctor.review._form import SCORE_RANGES, ReviewForm, ReviewText
+from proctor.review._form import SCORE_RANGES, ReviewForm, ReviewText, echoes_form, scrub_echoes
 from proctor.review._metrics import (
     ReviewMetrics,
     evaluate_reviews,
@@ -46,6 +50,8 @@ __all__ = [
     "BenchMissing",
     "BenchResult",
     "BenchRow",
+    "CheckItem",
+    "Checklist",
     "PUBLISHED_CSV",
     "PaperTextError",
     "REVIEWERS",
@@ -60,7 +66,9 @@ __all__ = [
     "aggregate_reviews",
     "build_reviewer",
     "decide",
+    "echoes_form",
     "evaluate_reviews",
+    "evidence_checklist",
     "find_bench_dir",
     "load_decisions",
     "load_overall",
@@ -75,6 +83,7 @@ __all__ = [
     "run_bench",
     "sample_papers",
     "score_reviews",
+    "scrub_echoes",
     "truncate_paper",
     "write_review",
 ]

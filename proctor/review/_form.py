@@ -14,6 +14,7 @@ the budget is spent). The prompt states the limits.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -109,16 +110,55 @@ class ReviewForm(BaseModel):
         """The review keyed by form headings, as the released review CSVs and models write it."""
         return self.model_dump(by_alias=True, mode="json")
 
-    def to_markdown(self, title: str = "Review") -> str:
-        """Render the review as Markdown: scores table first, then the prose sections."""
+    def to_markdown(self, title: str = "Review", missing: list[str] | tuple[str, ...] = ()) -> str:
+        """Render the review as Markdown: scores table first, then the prose sections (``missing``: the
+        headings whose answers only repeated the form, said so rather than left blank)."""
         lines = [f"# {title}", "", f"**Decision: {self.decision}** (Overall {self.overall}/10, "
                  f"confidence {self.confidence}/5)", "", "| Criterion | Score |", "|---|---|"]
         for name, (_, top) in SCORE_RANGES.items():
             lines.append(f"| {name} | {self.scores()[name]}/{top} |")
         lines.append(f"| Ethical concerns | {'yes' if self.ethical_concerns else 'no'} |")
-        lines += ["", "## Summary", "", self.summary.strip() or "_(none)_"]
+        gone = "_(missing: the model's answers only repeated the form)_"
+        lines += ["", "## Summary", "", self.summary.strip() or (gone if "Summary" in missing else "_(none)_")]
         for heading, items in (("Strengths", self.strengths), ("Weaknesses", self.weaknesses),
                                ("Questions", self.questions), ("Limitations", self.limitations)):
             lines += ["", f"## {heading}", ""]
-            lines += [f"- {item.strip()}" for item in items if item.strip()] or ["_(none)_"]
+            lines += [f"- {item.strip()}" for item in items if item.strip()] or [
+                gone if heading in missing else "_(none)_"]
         return "\n".join(lines) + "\n"
+
+
+_TEXT_FIELDS = ("Summary", "Strengths", "Weaknesses", "Questions", "Limitations")
+_FILLER = frozenset({"main", "the", "a", "an", "of", "and", "or", "none", "na", "n", "todo", "text", "here", "item",
+                     "items", "point", "points", "list", "field", "answer", "review", "form", "score", "json"})
+_FORM_WORDS = frozenset(w for f in ReviewForm.model_fields.values() if f.alias
+                        for w in re.findall(r"[a-z]+", f.alias.lower())) | _FILLER
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def echoes_form(text: str, instructions: str = "") -> bool:
+    """Whether an answer only repeats the form: nothing but field names and filler ("- Weaknesses",
+    "Originality"), or a phrase copied from the instructions (``instructions``: the prompt without the paper)."""
+    norm = _normal(text)
+    if not norm or all(w in _FORM_WORDS for w in norm.split()):
+        return True
+    return len(norm) >= 8 and norm in _normal(instructions)
+
+
+def scrub_echoes(form: ReviewForm, instructions: str = "") -> tuple[ReviewForm, list[str]]:
+    """``form`` without the answers that only repeat the form, and the headings that had any."""
+    data = form.model_dump(by_alias=True)
+    echoed: list[str] = []
+    for heading in _TEXT_FIELDS:
+        value = data[heading]
+        if isinstance(value, str):
+            if value.strip() and echoes_form(value, instructions):
+                data[heading], echoed = "", [*echoed, heading]
+            continue
+        kept = [item for item in value if not echoes_form(item, instructions)]
+        if len(kept) != len(value):
+            data[heading], echoed = kept, [*echoed, heading]
+    return ReviewForm.model_validate(data), echoed

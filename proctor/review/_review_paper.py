@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.log import atomic_write
+from proctor.review._checklist import Checklist
 from proctor.review._reviewer import ReviewResult, build_reviewer
 from proctor.settings import ReviewSettings
 
@@ -14,7 +15,8 @@ REVIEW_JSON, REVIEW_MD = "review.json", "review.md"
 
 
 async def review_paper(
-    text: str, settings: Any, *, out_dir: Path | None = None, review: ReviewSettings | None = None
+    text: str, settings: Any, *, out_dir: Path | None = None, review: ReviewSettings | None = None,
+    checklist: Checklist | None = None,
 ) -> ReviewResult:
     """Review a paper's text with the configured reviewer (role ``reviewer``).
 
@@ -23,6 +25,7 @@ async def review_paper(
         settings: Root settings; ``settings.review`` configures the reviewer (defaults when absent).
         out_dir: When given, ``review.json`` and ``review.md`` are written there.
         review: Review settings overriding ``settings.review``.
+        checklist: The paper's evidence checklist, kept with the review and written beside it.
 
     Returns:
         The final review (the meta-review with an ensemble) and the individual reviews.
@@ -33,6 +36,8 @@ async def review_paper(
         UnknownComponent: when ``review.reviewer`` names no registered reviewer.
     """
     result = await build_reviewer(settings, review)(text)
+    if checklist is not None:
+        result = result.model_copy(update={"checklist": checklist})
     if out_dir is not None:
         write_review(result, Path(out_dir))
     return result

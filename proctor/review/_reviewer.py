@@ -27,8 +27,9 @@ from proctor.log import emit
 from proctor.prompts import render
 from proctor.registry import Registry
 from proctor.review._aggregate import aggregate_reviews, decide
+from proctor.review._checklist import Checklist
 from proctor.review._events import ReviewEvent
-from proctor.review._form import ReviewForm, ReviewText
+from proctor.review._form import ReviewForm, ReviewText, scrub_echoes
 from proctor.review._paper_text import PaperTextError, truncate_paper
 from proctor.settings import ReviewSettings, review_settings
 
@@ -45,6 +46,10 @@ class ReviewResult(BaseModel):
     truncated: bool = Field(description="Whether the paper was cut to settings.max_paper_chars.")
     calls: int = Field(description="Structured model calls made (retries not counted).")
     seconds: float = Field(description="Wall time of the whole review.")
+    missing: list[str] = Field(default_factory=list, description="Form headings whose answers only repeated "
+                               "the form (field names, the prompt's text), after one retry: marked missing.")
+    checklist: Checklist | None = Field(default=None, description="The evidence checklist computed by code "
+                                        "from the paper's files, scored beside the form (proctor.review).")
 
     @property
     def final(self) -> ReviewForm:
@@ -58,13 +63,17 @@ class ReviewResult(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-able data, reviews keyed by the form's headings."""
-        data = self.model_dump(mode="json", exclude={"review", "reviews"})
+        data = self.model_dump(mode="json", exclude={"review", "reviews", "checklist"})
+        checklist = None if self.checklist is None else {
+            **self.checklist.model_dump(mode="json"), "score": round(self.checklist.score, 4)}
         return {"review": self.review.to_json_dict(),
-                "reviews": [r.to_json_dict() for r in self.reviews], **data}
+                "reviews": [r.to_json_dict() for r in self.reviews], **data, "checklist": checklist}
 
     def to_markdown(self) -> str:
         """The final review in Markdown, then one line per ensemble member."""
-        out = self.review.to_markdown("Meta-review" if len(self.reviews) > 1 else "Review")
+        out = self.review.to_markdown("Meta-review" if len(self.reviews) > 1 else "Review", self.missing)
+        if self.checklist is not None:
+            out += "\n" + self.checklist.to_markdown()
         lines = ["", "## Reviewers", "", f"Reviewer `{self.reviewer}` with `{self.model}`, "
                  f"{len(self.reviews)} review(s), {self.settings.num_reflections} reflection round(s), "
                  f"{self.calls} model calls, {self.seconds:.1f} s"
@@ -120,13 +129,25 @@ def neurips_reviewer(settings: Any, review: ReviewSettings, role: str = "reviewe
                          overall=form.overall if form else None, decision=form.decision if form else None,
                          seconds=time.perf_counter() - started, **kw))
 
-    async def member(index: int, prompt: str, calls: list[int]) -> ReviewForm:
+    instructions = render("review/draft.j2", paper="", truncated=False, few_shot=review.few_shot)
+
+    async def member(index: int, prompt: str, calls: list[int], missing: set[str]) -> ReviewForm:
         seed = review.seed + index
         messages: list[dict[str, Any]] = [system, {"role": "user", "content": prompt}]
         started = time.perf_counter()
         form = await model.structured(messages, ReviewForm, max_tokens=review.max_tokens,
                                       temperature=temperature, seed=seed)
         calls.append(1)
+        form, echoed = scrub_echoes(form, instructions)
+        if echoed:  # answers that only repeat the form: asked once more, then marked missing
+            retry = [system, {"role": "user", "content": prompt + render("review/echo_retry.j2", fields=echoed)}]
+            again = await model.structured(retry, ReviewForm, max_tokens=review.max_tokens,
+                                           temperature=temperature, seed=seed + 7919)
+            calls.append(1)
+            again, still = scrub_echoes(again, instructions)
+            form = again if len(still) <= len(echoed) else form
+            missing.update(h for h in (still if form is again else echoed)
+                           if not form.model_dump(by_alias=True)[h])
         event("draft", started, form, member=index)
         for round_ in range(1, review.num_reflections + 1):
             started = time.perf_counter()
@@ -136,6 +157,9 @@ def neurips_reviewer(settings: Any, review: ReviewSettings, role: str = "reviewe
             revised = await model.structured(messages, ReviewForm, max_tokens=review.max_tokens,
                                              temperature=temperature, seed=seed + 1000 * round_)
             calls.append(1)
+            revised, echoed = scrub_echoes(revised, instructions)
+            if len(echoed) > 0:  # a reflection that made the answers echoes does not replace the review
+                revised = form
             converged = revised == form
             form = revised
             event("reflection", started, form, member=index, round=round_, converged=converged)
@@ -170,11 +194,13 @@ def neurips_reviewer(settings: Any, review: ReviewSettings, role: str = "reviewe
         calls: list[int] = []
         gate = asyncio.Semaphore(review.concurrency)
 
+        missing: set[str] = set()
+
         async def guarded(index: int) -> ReviewForm | StructuredOutputError:
             async with gate:
                 member_started = time.perf_counter()
                 try:
-                    return await member(index, prompt, calls)
+                    return await member(index, prompt, calls, missing)
                 except StructuredOutputError as exc:
                     event("failed", member_started, member=index, detail=str(exc)[:500])
                     return exc
@@ -187,9 +213,11 @@ def neurips_reviewer(settings: Any, review: ReviewSettings, role: str = "reviewe
             final = await meta_review(forms, calls)
         else:
             final = forms[0].model_copy(update={"decision": decide(forms[0].overall, review.accept_threshold)})
+        final, _ = scrub_echoes(final, instructions)
+        data = final.model_dump(by_alias=True)
         return ReviewResult(review=final, reviews=forms, reviewer=name, model=model.name, settings=review,
                             paper_chars=len(paper), truncated=truncated, calls=len(calls),
-                            seconds=time.perf_counter() - started)
+                            seconds=time.perf_counter() - started, missing=sorted(h for h in missing if not data[h]))
 
     return run
 
