@@ -4,8 +4,10 @@
   ``config_<k>.json`` and passed with ``--config``;
 - ``code``: search/replace edits to ``experiment.py`` (see :mod:`._code_edits`), applied to the
   template's original file, so the diff the monitors read holds every agent-written line;
-- ``constants``: new values of ``experiment.py``'s module-level numeric constants under a typed
-  schema, written by the harness as line edits (the small-model form of ``code``).
+- ``constants``: new values of ``experiment.py``'s parameters, inferred from its code (module
+  constants, literals in the ``__main__`` block, functions and calls, argparse defaults: see
+  :mod:`._params`), under a typed schema; the harness writes them in place (the small-model form of
+  ``code``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from proctor.agents._code_edits import Constant, anchor_lines, module_constants
+from proctor.agents._code_edits import EditError, anchor_lines
+from proctor.agents._imports import missing_message, missing_modules
+from proctor.agents._params import Parameter, infer_parameters, is_harness_name
 from proctor.agents._text import clipped
 from proctor.control import Action, FileEdit
 from proctor.diffs import unified_diff
@@ -29,7 +33,7 @@ HARNESS_KNOBS = frozenset({"device", "num_threads", "seed", "n_seeds"})
 
 def agent_knobs(knobs: list[Any]) -> list[Any]:
     """The knobs an idea may set."""
-    return [k for k in knobs if k.name not in HARNESS_KNOBS]
+    return [k for k in knobs if k.name not in HARNESS_KNOBS and not is_harness_name(k.name)]
 
 
 def knob_model(knobs: list[Any]) -> type[BaseModel]:
@@ -92,8 +96,9 @@ def experiment_mode(settings: Any, template: Any) -> str:
     models (which cannot write code edits) and code for the rest.
 
     Raises:
-        ValueError: ``knobs`` for a template without ``knobs.json``, or ``constants`` for an
-            ``experiment.py`` without module-level numeric constants.
+        ValueError: ``knobs`` for a template without ``knobs.json``; ``constants`` for an
+            ``experiment.py`` that does not parse or has no parameters Proctor can infer; an
+            experiment that imports modules the sandbox image lacks (where the image is known here).
     """
     mode = settings.workflow.experiment_mode
     if mode == "auto":
@@ -101,17 +106,28 @@ def experiment_mode(settings: Any, template: Any) -> str:
     if mode == "knobs" and not template.supports_config:
         raise ValueError(f"workflow.experiment_mode=knobs, but template {template.name} has no knobs.json; "
                          "use experiment_mode=code (or auto) to express ideas as code edits")
-    if mode == "constants" and not agent_constants(template):
-        raise ValueError(f"experiment.py of template {template.name} has no module-level numeric constants for "
-                         "experiment_mode=constants; use experiment_mode=code with a model that can write code edits")
+    if mode == "constants" and not agent_parameters(template):
+        raise ValueError(f"experiment.py of template {template.name} has no parameters for experiment_mode=constants "
+                         "(no numeric module constants, literals in the __main__ block, functions or calls, or "
+                         "argparse defaults); use experiment_mode=code with a model that can write code edits")
+    missing = missing_modules(template.root, settings)
+    if missing:
+        raise ValueError(missing_message(template.name, missing, settings))
     return str(mode)
 
 
-def agent_constants(template: Any) -> list[Constant]:
-    """The module-level constants of ``experiment.py`` an idea may set (seeds, devices and threads
-    belong to the harness here too: ``N_SEEDS = 3``, ``SEED = 0``...)."""
-    source = (template.root / "experiment.py").read_text()
-    return [c for c in module_constants(source) if c.name.lower() not in HARNESS_KNOBS]
+def agent_parameters(template: Any) -> list[Parameter]:
+    """The parameters of ``experiment.py`` an idea may set (seeds, output, devices and threads belong to
+    the harness here too: ``N_SEEDS = 3``, ``SEED = 0``, ``--out_dir``...).
+
+    Raises:
+        ValueError: when ``experiment.py`` cannot be read or does not parse (naming the template).
+    """
+    path = template.root / "experiment.py"
+    try:
+        return infer_parameters(path.read_text())
+    except (OSError, UnicodeDecodeError, EditError) as exc:
+        raise ValueError(f"template {template.name}: {exc}") from exc
 
 
 def edit_anchors(settings: Any, source: str) -> list[str] | None:

@@ -2,8 +2,8 @@
 
 A capable model writes each edit as an exact ``search`` snippet and its ``replace`` text, as the
 AI Scientist's coder does. The ``constants`` mode is the small-model form: the model picks new values
-for the file's module-level numeric constants under a typed schema (:func:`constants_schema`) and the
-harness writes them as line edits (:func:`constant_edits`), so the change is still a code diff. A small base model cannot copy code reliably, so for it the schema makes
+for the file's inferred parameters under a typed schema and the harness writes them in place (see
+:mod:`._params`), so the change is still a code diff. A small base model cannot copy code reliably, so for it the schema makes
 ``search`` an enum of the file's own code lines (:func:`anchor_lines`): under constrained decoding
 every edit then names a real, unique line, and only the replacement is free text.
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import io
-import math
 import re
 import tokenize
 from typing import Any, Literal
@@ -165,73 +164,3 @@ def apply_edits(source: str, edits: list[tuple[str, str]]) -> str:
         raise EditError(f"the edited experiment.py does not compile: {exc.msg} at line {exc.lineno}: "
                         f"{(exc.text or '').strip()[:120]!r}") from exc
     return out
-
-
-class Constant(BaseModel):
-    """A module-level ``NAME = literal`` assignment of ``experiment.py`` (a hyperparameter, mostly)."""
-
-    name: str
-    value: int | float | bool
-    line: str
-    comment: str = ""
-
-
-def module_constants(source: str) -> list[Constant]:
-    """Top-level ``NAME = number|bool`` assignments, each on its own unique line.
-
-    Raises:
-        EditError: when ``source`` does not parse as Python.
-    """
-    tree = _parse(source)
-    lines = source.splitlines()
-    found: list[Constant] = []
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.lineno == node.end_lineno):
-            continue
-        try:
-            value = ast.literal_eval(node.value)
-        except ValueError:
-            continue
-        if not isinstance(value, int | float) or (isinstance(value, float) and not math.isfinite(value)):
-            continue
-        line = lines[node.lineno - 1]
-        if lines.count(line) != 1:
-            continue
-        comment = line.split("#", 1)[1].strip() if "#" in line else ""
-        found.append(Constant(name=node.targets[0].id, value=value, line=line, comment=comment))
-    return found
-
-
-def _bounds(value: float) -> tuple[float, float]:
-    if value == 0:
-        return 0.0, 1.0
-    lo, hi = sorted((value / 1000, value * 1000))
-    return lo, hi
-
-
-def constants_schema(constants: list[Constant]) -> type[BaseModel]:
-    """A typed schema of new values for ``constants``: floats within x1000 of the current value (0 to 1
-    for 0.0), positive ints from 1 to x100, so a small model's pick stays in a sane range."""
-    fields: dict[str, Any] = {}
-    for c in constants:
-        if isinstance(c.value, bool):
-            fields[c.name] = (bool, Field(default=c.value))
-        elif isinstance(c.value, int):
-            lo_i, hi_i = (1, 100 * c.value) if c.value >= 1 else (min(c.value, 0) * 100, 10)
-            fields[c.name] = (int, Field(default=c.value, ge=lo_i, le=hi_i))
-        else:
-            lo, hi = _bounds(c.value)
-            fields[c.name] = (float, Field(default=c.value, ge=lo, le=hi))
-    fields["rationale"] = (clipped(300), Field())
-    return create_model("ConstantValues", **fields)
-
-
-def constant_edits(constants: list[Constant], values: dict[str, Any]) -> list[tuple[str, str]]:
-    """Search/replace edits that set each changed constant to its new value (its line, re-written)."""
-    edits = []
-    for c in constants:
-        new = values.get(c.name, c.value)
-        if new != c.value or type(new) is not type(c.value):
-            edits.append((c.line, f"{_indent(c.line)}{c.name} = {new!r}"))
-    return edits

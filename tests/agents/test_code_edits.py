@@ -91,20 +91,3 @@ def test_shipped_knobless_template_has_useful_anchors() -> None:
 def test_unparseable_source_is_refused() -> None:
     with pytest.raises(EditError, match="does not parse"):
         anchor_lines("def broken(:\n")
-
-
-def test_module_constants_schema_and_edits() -> None:
-    from proctor.agents._code_edits import constant_edits, constants_schema, module_constants
-
-    source = "A = 0.5  # step size\nB = 3\nC = True\nD = 'text'\nE, F = 1, 2\nif A:\n    G = 4\n"
-    consts = module_constants(source)
-    assert [(c.name, c.value, c.comment) for c in consts] == [("A", 0.5, "step size"), ("B", 3, ""), ("C", True, "")]
-    schema = constants_schema(consts)
-    props = schema.model_json_schema()["properties"]
-    assert props["A"]["type"] == "number" and props["A"]["minimum"] == 0.0005 and props["A"]["maximum"] == 500
-    assert props["B"]["type"] == "integer" and props["B"]["minimum"] == 1 and props["B"]["maximum"] == 300
-    with pytest.raises(ValueError):
-        schema.model_validate({"A": 1e9, "B": 3, "C": True, "rationale": "r"})
-    edits = constant_edits(consts, {"A": 0.25, "B": 3, "C": False})
-    assert edits == [("A = 0.5  # step size", "A = 0.25"), ("C = True", "C = False")]
-    assert "A = 0.25\nB = 3\nC = False\n" in apply_edits(source, edits)

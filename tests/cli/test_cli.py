@@ -28,10 +28,14 @@ def test_unknown_model_exits_nonzero_and_creates_no_run(runner: CliRunner, tmp_p
 
 @pytest.mark.parametrize(("template", "mode", "message"), [
     ("softmax_regression", "knobs", "has no knobs.json"),
-    ("tabular_classification", "constants", "no module-level numeric constants"),
+    ("no_parameters", "constants", "has no parameters for experiment_mode=constants"),
 ])
 def test_a_mode_the_template_cannot_take_is_refused_before_the_run(runner: CliRunner, tmp_path: Path,
                                                                    template: str, mode: str, message: str) -> None:
+    if template == "no_parameters":  # an AI Scientist style template with nothing to infer
+        from tests.agents.test_search import make_template
+
+        template = str(make_template(tmp_path / "no_parameters", "import os\nprint(os.getcwd())\n"))
     result = runner.invoke(cli, ["run", "x", "--template", template, "--set", f"workflow.experiment_mode={mode}"])
     assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
     assert not (tmp_path / "runs").exists()
