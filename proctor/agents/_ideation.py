@@ -1,4 +1,12 @@
-"""Ideation: the untrusted model proposes ideas one at a time, each a checkpointed step."""
+"""Ideation: the untrusted model proposes ideas one at a time, each a checkpointed step.
+
+On any model, an idea that restates the research direction or copies a seed idea
+(:func:`._idea_filter.not_an_idea`) is refused and asked for again, with the reason, up to
+:data:`IDEA_TRIES` times; then the idea comes from the parameter search when the template has one,
+else ideation fails naming why. The embedded base model's ideas always come from the parameter
+search (:mod:`._search`): it picks one untried concrete change of the template's knobs or inferred
+parameters, and the idea is written from that change.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,26 @@ from typing import Any
 
 from pydantic import Field, create_model
 
+from proctor.agents._idea_filter import not_an_idea
+from proctor.agents._search import (
+    candidates,
+    choice_prompt,
+    choice_schema,
+    dimensions,
+    idea_from,
+    taken_labels,
+)
 from proctor.agents._state import Idea
 from proctor.agents._text import clipped
-from proctor.llm import get_model
+from proctor.llm import get_model, is_embedded
+from proctor.log import ErrorEvent, emit
 from proctor.prompts import render
 from proctor.settings import Settings  # noqa: TC001
+
+IDEA_TRIES = 3
+"""Proposals per idea before a refused one gives way to the parameter search (or fails ideation)."""
+MAX_SEARCH_OPTIONS = 16
+"""Untried changes the model chooses among."""
 
 IdeaDraft: type[Idea] = create_model(
     "Idea", __base__=Idea,
@@ -54,26 +77,72 @@ def ideation_messages(state: dict[str, Any], seed_ideas: list[dict[str, Any]], t
     return [{"role": "user", "content": prompt}]
 
 
+class IdeationError(RuntimeError):
+    """No acceptable idea: every proposal restated the direction or copied a seed, and the template offers
+    no parameters to search."""
+
+
+async def search_idea(state: dict[str, Any], settings: Settings, template: Any,
+                      archive: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """An idea testing one untried change of the template's parameters, picked by the untrusted model
+    under an enum; ``None`` when the template offers no untried change."""
+    taken = taken_labels([*state.get("ideas", []), *archive])
+    options = [c for c in candidates(dimensions(template)) if c.label not in taken][:MAX_SEARCH_OPTIONS]
+    if not options:
+        return None
+    labels = [c.label for c in options]
+    prompt = choice_prompt(state["direction"], template.prompt.task_description, labels)
+    pick = await get_model("untrusted", settings).structured(
+        [{"role": "user", "content": prompt}], choice_schema(labels), max_tokens=80,
+        seed=settings.workflow.seed + len(state.get("ideas", [])))
+    return idea_from(options[labels.index(pick.change)], len(options))  # type: ignore[attr-defined]
+
+
 async def propose_idea(state: dict[str, Any], settings: Settings,
                        archive: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Ask the untrusted model for one more idea (schema-valid) and append it to the state."""
+    """Ask the untrusted model for one more idea (schema-valid, not a restatement or a copy) and append it.
+
+    Raises:
+        IdeationError: every try was refused and the template has no parameters to search.
+    """
     from proctor.agents.template import load_template
 
     model = get_model("untrusted", settings)
     n = len(state.get("ideas", []))
-    seeds, task = DEFAULT_SEED_IDEAS, ""
+    archive = archive or []
+    seeds, task, template = DEFAULT_SEED_IDEAS, "", None
     if "experiments" in settings.workflow.stages:
         template = load_template(settings.workflow.template)
         seeds = rotated([s.model_dump() for s in template.seed_ideas], n)[:3] or DEFAULT_SEED_IDEAS
         task = template.prompt.task_description
-    messages = ideation_messages(state, seeds, task, archive or [])
-    idea = await model.structured(messages, IdeaDraft, max_tokens=400, seed=settings.workflow.seed + n)
-    for r in range(settings.workflow.reflection_rounds):
-        prompt = render("agents/ideation_reflect.j2", direction=state["direction"], idea=idea.model_dump_json(),
-                        round=r + 1, rounds=settings.workflow.reflection_rounds)
-        idea = await model.structured([{"role": "user", "content": prompt}], IdeaDraft, max_tokens=400,
-                                      seed=settings.workflow.seed + n)
+    all_seeds = [s.model_dump() for s in template.seed_ideas] if template else DEFAULT_SEED_IDEAS
+    found: dict[str, Any] | None = None
+    if template is not None and is_embedded(settings.llm.untrusted):
+        found = await search_idea(state, settings, template, archive)
+    reasons: list[str] = []
+    for attempt in range(IDEA_TRIES if found is None else 0):
+        messages = ideation_messages(state, seeds, task, archive)
+        if reasons:
+            messages[-1]["content"] += (f"\n\nThe last idea was refused: {reasons[-1]}. "
+                                        "Propose a different, concrete idea.")
+        idea = await model.structured(messages, IdeaDraft, max_tokens=400, seed=settings.workflow.seed + n + 101 * attempt)
+        for r in range(settings.workflow.reflection_rounds):
+            prompt = render("agents/ideation_reflect.j2", direction=state["direction"], idea=idea.model_dump_json(),
+                            round=r + 1, rounds=settings.workflow.reflection_rounds)
+            idea = await model.structured([{"role": "user", "content": prompt}], IdeaDraft, max_tokens=400,
+                                          seed=settings.workflow.seed + n + 101 * attempt)
+        reason = not_an_idea(idea.model_dump(), state["direction"], all_seeds)
+        if reason is None:
+            found = idea.model_dump()
+            break
+        reasons.append(reason)
+        emit(ErrorEvent(where="propose_idea", message=f"idea {idea.Title[:80]!r} refused: {reason}", recoverable=True))
+    if found is None and template is not None:
+        found = await search_idea(state, settings, template, archive)
+    if found is None:
+        raise IdeationError(f"no acceptable idea after {IDEA_TRIES} tries ({'; '.join(reasons)[:600]}), and the "
+                            "template offers no untried parameter change to test instead; use a stronger model")
     taken = {i["Name"] for i in state.get("ideas", [])}
-    if idea.Name in taken:  # names become directory names: keep them unique within the run
-        idea.Name = f"{idea.Name}_{n + 1}"
-    return {"ideas": [idea.model_dump()]}
+    if found["Name"] in taken:  # names become directory names: keep them unique within the run
+        found["Name"] = f"{found['Name']}_{n + 1}"
+    return {"ideas": [found]}

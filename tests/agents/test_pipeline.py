@@ -140,7 +140,7 @@ def test_a_near_duplicate_idea_is_skipped_before_its_experiments(tmp_path: Path)
         value = json.loads(_respond(messages, params))
         if params["response_format"]["json_schema"]["name"] == "Idea":
             n = sum("Ideas already proposed" in m["content"] for m in messages)
-            value.update(Name=f"toy idea {n}", Title="Scaling the toy knob up", Experiment="Raise scale to 3.")
+            value.update(Name=f"toy idea {n}", Title="Tripling the knob", Experiment="Raise scale to 3.")
         return json.dumps(value)
 
     settings = load_settings(None, [
