@@ -46,6 +46,19 @@ def _duplicate_of(novelty: dict[str, Any]) -> str | None:
             f"{best.get('text', '?')[:80]!r}); workflow.skip_duplicates=false runs it anyway")
 
 
+def experiment_failure(experiment: dict[str, Any]) -> str | None:
+    """Why an idea's experiment produced no result (its last attempt's error), or ``None`` if it did."""
+    if experiment.get("status") in ("ok", None):
+        return None
+    if experiment.get("reason") or experiment.get("error"):
+        return str(experiment.get("reason") or experiment.get("error"))[:500]
+    for attempt in reversed(experiment.get("attempts") or []):
+        why = attempt.get("error") or "; ".join(attempt.get("errors") or [])
+        if why:
+            return f"attempt {attempt.get('attempt')}: {why}"[:500]
+    return "no attempt ran"
+
+
 def build_idea_graph(ctx: RunContext) -> Any:
     """Compile the per-idea subgraph (checkpointed through the parent's checkpointer)."""
     stages = ctx.settings.workflow.stages
@@ -101,6 +114,7 @@ def build_idea_graph(ctx: RunContext) -> Any:
             "novelty": {k: state.get("novelty", {}).get(k) for k in ("status", "novel", "flags", "reason")},
             "experiment": state.get("experiment", {}).get("status"),
             "skipped": state.get("experiment", {}).get("reason"),
+            "experiment_failure": experiment_failure(state.get("experiment", {})),
             "paper": state.get("paper", {}).get("markdown"),
             "review": {k: state.get("review", {}).get(k) for k in ("status", "overall", "decision")},
             "errors": state.get("errors", []),

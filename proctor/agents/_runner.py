@@ -72,6 +72,19 @@ async def resume_run(run: RunDir, overrides: list[str] | tuple[str, ...] = (), *
     return run
 
 
+def no_result(settings: Settings, outcomes: list[dict[str, Any]]) -> str | None:
+    """Why a run that runs experiments produced no result at all (no idea's experiment ran), or ``None``."""
+    if "experiments" not in settings.workflow.stages:
+        return None
+    if any(o.get("experiment") == "ok" for o in outcomes):
+        return None
+    if not outcomes:
+        return "no idea produced a result: there were no ideas to run"
+    why = "; ".join(f"{o.get('idea')}: {o.get('experiment_failure') or o.get('skipped') or o.get('experiment')}"
+                    for o in outcomes)
+    return f"no idea produced a result ({why})"[:1000]
+
+
 def _pending(snapshot: Any) -> list[Any]:
     found = list(getattr(snapshot, "interrupts", ()) or ())
     for task in getattr(snapshot, "tasks", ()) or ():
@@ -147,6 +160,10 @@ async def execute(run: RunDir, settings: Settings, initial: dict[str, Any] | Non
         errors = [f"{o.get('idea')}: {e}" for o in values.get("outcomes", []) for e in o.get("errors", [])]
         if errors:  # a stage raised: the run's work is incomplete, whatever else finished
             run.set_status("failed", f"{len(errors)} stage error(s), first: {errors[0][:300]}; see summary.json")
+            return
+        fruitless = no_result(settings, values.get("outcomes", []))
+        if fruitless:
+            run.set_status("failed", fruitless)
             return
         run.set_status("succeeded")
     except RunStopRequested as exc:

@@ -40,6 +40,8 @@ def _report(run: RunDir) -> None:
                 console.print(f"    [red]{err[:300]}[/]", highlight=False)
     if header.status == "paused":
         raise SystemExit(EXIT_PAUSED)
+    if header.status == "failed":  # e.g. no idea produced a result: the status line says why
+        raise SystemExit(EXIT_FAILED)
 
 
 def _drive(coro_factory: object, run_hint: str | None) -> None:

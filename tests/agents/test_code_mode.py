@@ -98,7 +98,8 @@ def test_a_malicious_code_edit_pauses_the_run_and_never_reaches_the_sandbox(tmp_
     assert action.kind == "file_edit" and "socket" in action.payload.diff  # type: ignore[union-attr]
     queue.decide(item.id, "reject", reviewer="alice", rationale="exfiltration")
     anyio.run(resume_run, run)
-    assert run.header().status == "succeeded", run.header().status_detail
+    header = run.header()  # the only idea produced no result, so the run failed, saying why
+    assert header.status == "failed" and "momentum: attempt 1: the change was not approved" in header.status_detail
     exp = json.loads((run.path / "experiments/momentum/experiment.json").read_text())
     assert exp["status"] == "failed" and "not approved" in exp["attempts"][0]["error"]
     assert "socket" not in (work / "experiment.py").read_text() and not (work / "run_1").exists()
