@@ -231,8 +231,8 @@ async def run_experiments(ctx: RunContext, idea: dict[str, Any], template_name: 
                               "attempts": [], "integrity": []}
     with pristine_copy(template, settings) as harness:
         digest = tree_digest(harness)
-        first = await run_baseline(ctx, template, exp_dir, harness, seeds=[wf.seed if seeded else None])
-        seeds, record["seeds_note"] = plan_seeds(wf, seeded, first["run_0"].get("seconds", 0.0))
+        probe = await run_baseline(ctx, template, exp_dir, harness, seeds=[wf.seed if seeded else None])
+        seeds, record["seeds_note"] = plan_seeds(wf, seeded, probe["run_0"].get("seconds", 0.0))
         record["seeds"] = seeds
         seed_list = [wf.seed + s if seeded else None for s in range(seeds)]
         baseline_runs = await run_baseline(ctx, template, exp_dir, harness, seeds=seed_list)
