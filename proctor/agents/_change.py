@@ -32,8 +32,9 @@ HARNESS_KNOBS = frozenset({"device", "num_threads", "seed", "n_seeds"})
 
 
 def agent_knobs(knobs: list[Any]) -> list[Any]:
-    """The knobs an idea may set."""
-    return [k for k in knobs if k.name not in HARNESS_KNOBS and not is_harness_name(k.name)]
+    """The knobs an idea may set: not the harness's, nor those the template marks as evaluation settings."""
+    return [k for k in knobs if k.name not in HARNESS_KNOBS and not is_harness_name(k.name)
+            and not getattr(k, "evaluation", False)]
 
 
 def knob_model(knobs: list[Any]) -> type[BaseModel]:

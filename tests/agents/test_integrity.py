@@ -67,3 +67,13 @@ def test_seeds_fit_the_budget_and_an_unseeded_template_says_why_it_ran_once() ->
     assert plan_seeds(wf, True, 5000.0)[0] == 1
     n, note = plan_seeds(wf, False, 1.0)
     assert n == 1 and "takes no --seed" in note
+
+
+def test_the_agents_schema_never_offers_an_evaluation_knob() -> None:
+    from proctor.agents._change import agent_knobs, knob_model
+
+    names = {k.name for k in agent_knobs(load_template("tabular_classification").knobs)}
+    assert {"lr", "dropout", "label_smoothing"} <= names
+    assert not names & {"test_fraction", "val_fraction", "ece_bins", "seed", "device"}
+    schema = knob_model(agent_knobs(load_template("modular_arithmetic").knobs)).model_json_schema()
+    assert "generalise_threshold" not in schema["properties"] and "weight_decay" in schema["properties"]
