@@ -1,7 +1,8 @@
 """The deterministic half of a novelty check, for the agent's novelty node.
 
 Steps:
-1. Search the index with the idea text and each query (one embedding batch).
+1. Search the index with the idea text and each query (one embedding batch); with ``also`` (the online
+   index), search those indexes too and keep each query's best passages over all of them.
 2. Merge the hits by chunk id (keeping the best score), best first.
 3. Signal: the highest cosine similarity of any query to any passage, and the nearest papers.
 4. Near-duplicates: cosine similarity of the idea to each earlier idea, against ``duplicate_threshold``.
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 from proctor.log import emit
 from proctor.retrieval._embedder import Embedder
 from proctor.retrieval._events import RetrievalEvent
-from proctor.retrieval._index import LiteratureIndex
+from proctor.retrieval._index import IndexEmpty, LiteratureIndex
+from proctor.retrieval._online import merged_search
 from proctor.retrieval._search import search_many
 from proctor.retrieval._types import DuplicateMatch, Hit, NoveltyEvidence, NoveltySignal, PaperMatch
 from proctor.settings import SearchMode
@@ -66,6 +68,7 @@ def check_novelty(
     k: int | None = None,
     mode: SearchMode | None = None,
     nearest: int = 5,
+    also: Sequence[LiteratureIndex] = (),
 ) -> NoveltyEvidence:
     """Evidence and the deterministic novelty signal for ``idea``.
 
@@ -77,19 +80,27 @@ def check_novelty(
         k: passages per query; defaults to ``settings.top_k``.
         mode: search mode; defaults to ``settings.search_mode``.
         nearest: papers listed in ``signal.nearest_papers``.
+        also: more indexes with the same embedder (the online index) searched beside ``index``.
 
     Returns:
         The merged hits, and the signal with ``likely_known`` and ``is_duplicate`` decided by the
         thresholds in settings.
 
     Raises:
-        IndexEmpty: when the index holds nothing (an empty index must not read as "novel").
+        IndexEmpty: when the index (and every index in ``also``) holds nothing (an empty index must not
+            read as "novel").
     """
     started = time.perf_counter()
-    index.require_papers()
     s = index.settings
     all_queries = [idea, *[q for q in queries if q.strip() and q != idea]]
-    hits = _merge(search_many(index, all_queries, mode=mode, k=k))
+    if also:
+        searched = [ix for ix in (index, *also) if ix.papers.count()]
+        if not searched:
+            raise IndexEmpty(f"the literature index {index.name} and the online index hold no papers yet")
+        hits = _merge(merged_search(searched, all_queries, mode=mode, k=k))
+    else:
+        index.require_papers()
+        hits = _merge(search_many(index, all_queries, mode=mode, k=k))
     closest = max(hits, key=lambda h: h.similarity, default=None)
     max_sim = closest.similarity if closest else 0.0
     dups = near_duplicates(idea, earlier_ideas, index.embedder, s.duplicate_threshold)
@@ -116,9 +127,10 @@ async def acheck_novelty(
     k: int | None = None,
     mode: SearchMode | None = None,
     nearest: int = 5,
+    also: Sequence[LiteratureIndex] = (),
 ) -> NoveltyEvidence:
     """Async twin of :func:`check_novelty` (runs it in a worker thread; the embedder is CPU/GPU bound)."""
     return await asyncio.to_thread(
-        check_novelty, index, idea, queries, earlier_ideas=earlier_ideas, k=k, mode=mode, nearest=nearest
+        check_novelty, index, idea, queries, earlier_ideas=earlier_ideas, k=k, mode=mode, nearest=nearest, also=also
     )
 
