@@ -9,9 +9,10 @@ for any. The model picks one of the untried candidates under an enum (nothing el
 idea's title and experiment are written from that change, which the idea carries as
 ``Planned_change`` so the experiment node writes exactly it.
 
-Left out of the search: the harness's settings (seeds, devices, output) and parameters named as
-evaluation settings (test or validation splits, evaluation batches, the datasets): changing what or how
-results are measured is not an idea about the research question.
+Left out of the search: the harness's settings (seeds, devices, output), knobs the template marks
+``"evaluation": true``, and unmarked knobs and parameters whose names speak of evaluation (test or
+validation splits, metrics, evaluation batches; see :mod:`._integrity`) or name the datasets: changing
+what or how results are measured is not an idea about the research question.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, Field, create_model
 
 from proctor.agents._change import agent_knobs, agent_parameters
+from proctor.agents._integrity import speaks_of_evaluation
 from proctor.agents._params import numeric_bounds
 
-MAX_CHOICES = 16
-_EVALUATION_WORDS = frozenset({"test", "val", "valid", "validation", "eval", "evaluation", "split", "holdout",
-                               "dataset", "datasets"})
+_DATA_WORDS = frozenset({"dataset", "datasets", "data"})
 
 
 class Dimension(NamedTuple):
@@ -41,6 +41,7 @@ class Dimension(NamedTuple):
     choices: tuple[Any, ...]
     where: str
     kind: Literal["knob", "parameter"]
+    evaluation: bool | None = None
 
 
 class Candidate(NamedTuple):
@@ -58,9 +59,13 @@ def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def is_evaluation_name(name: str) -> bool:
-    """Whether a parameter's name says it sets how results are measured (splits, evaluation)."""
-    return bool(set(re.split(r"[^a-z0-9]+", name.lower())) & _EVALUATION_WORDS)
+def measures(dim: Dimension) -> bool:
+    """Whether a dimension sets what or how results are measured: as the template marks its knob
+    (``"evaluation"``), else by its name (a split, a metric, evaluation, the datasets)."""
+    if dim.evaluation is not None:
+        return dim.evaluation
+    names = (dim.name, dim.key)
+    return any(speaks_of_evaluation(n) or set(re.split(r"[^a-z0-9]+", n.lower())) & _DATA_WORDS for n in names)
 
 
 def dimensions(template: Any) -> list[Dimension]:
@@ -71,15 +76,15 @@ def dimensions(template: Any) -> list[Dimension]:
     """
     dims: list[Dimension]
     if template.supports_config:
-        dims = [Dimension(k.name, k.name, k.type, k.default, k.min, k.max, tuple(k.choices or ()), k.help, "knob")
-                for k in agent_knobs(template.knobs)]
+        dims = [Dimension(k.name, k.name, k.type, k.default, k.min, k.max, tuple(k.choices or ()), k.help, "knob",
+                          getattr(k, "evaluation", None)) for k in agent_knobs(template.knobs)]
     else:
         dims = []
         for p in agent_parameters(template):
             lo, hi = (None, None) if p.type in ("bool", "choice") else p.bounds
             where = f"line {p.lineno} of experiment.py: {p.line.strip()[:100]}"
             dims.append(Dimension(p.key, p.name, p.type, p.value, lo, hi, tuple(p.choices or ()), where, "parameter"))
-    return [d for d in dims if not is_evaluation_name(d.name) and not is_evaluation_name(d.key)]
+    return [d for d in dims if not measures(d)]
 
 
 def _moves(dim: Dimension) -> list[Any]:

@@ -22,7 +22,6 @@ from tests.agents.test_pipeline import _rootfs_ready
 from tests.agents.test_search import EXPERIMENT, make_template
 from tests.helpers.schema_fake import fake
 
-
 pytestmark = [pytest.mark.bwrap, pytest.mark.skipif(
     not _rootfs_ready(), reason="no sandbox rootfs: run `proctor sandbox build-image --rootfs-only`")]
 
@@ -31,7 +30,9 @@ def _overrides(tmp_path: Path, template: Path) -> list[str]:
     return ["llm.untrusted=mock/u", "llm.trusted=mock/t", "llm.reviewer=mock/r", "llm.allow_mock=true",
             f"runs_dir={tmp_path / 'runs'}", f"workflow.template={template}", "workflow.num_ideas=1",
             "workflow.max_experiment_attempts=2", 'workflow.stages=["experiments"]',
-            "workflow.experiment_mode=constants", "sandbox.provider=bubblewrap", "sandbox.timeout_s=120"]
+            "workflow.experiment_mode=constants", "sandbox.provider=bubblewrap", "sandbox.timeout_s=120",
+            # the static monitor: the learned one's first call may time out on a busy machine, which holds it
+            'control.monitor={"type": "static"}']
 
 
 def test_a_search_idea_runs_as_its_one_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

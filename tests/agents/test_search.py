@@ -15,7 +15,7 @@ from proctor.agents._context import RunContext
 from proctor.agents._idea_filter import not_an_idea, similarity
 from proctor.agents._ideation import IdeationError, propose_idea
 from proctor.agents._proposers import PROPOSERS
-from proctor.agents._search import candidates, dimensions, is_evaluation_name
+from proctor.agents._search import Dimension, candidates, dimensions, measures
 from proctor.agents.template import load_template
 from proctor.llm import mock
 from proctor.settings import load_settings
@@ -76,10 +76,15 @@ def test_candidates_cover_each_parameter_before_a_second_move_and_skip_evaluatio
     assert labels == ["population[0] 1000 -> 2000", "population[1] 10 -> 20", "rate 0.3 -> 3",
                       "population[0] 1000 -> 500", "population[1] 10 -> 5", "rate 0.3 -> 0.03",
                       "population[0] 1000 -> 4000", "population[1] 10 -> 40"]
-    assert is_evaluation_name("TEST_FRACTION") and is_evaluation_name("--eval_batch_size")
-    assert not is_evaluation_name("learning_rate")
+    def dim(name: str, marked: bool | None = None) -> Dimension:
+        return Dimension(name, name, "float", 0.2, 0.0, 1.0, (), "", "knob", marked)
+
+    assert measures(dim("TEST_FRACTION")) and measures(dim("--eval_batch_size")) and measures(dim("datasets"))
+    assert not measures(dim("learning_rate")) and measures(dim("learning_rate", True))
+    assert not measures(dim("test_fraction", False))  # the template says it is not one
     knobbed = [c.label for c in candidates(dimensions(load_template("tabular_classification")))]
-    assert "lr 0.001 -> 0.01" in knobbed and not any(c.startswith(("seed", "device", "datasets")) for c in knobbed)
+    assert "lr 0.001 -> 0.01" in knobbed
+    assert not any(c.startswith(("seed", "device", "datasets", "test_fraction", "ece_bins")) for c in knobbed)
 
 
 def _settings(template: Path | str, *extra: str) -> Any:
