@@ -97,18 +97,36 @@ def add(paths: tuple[Path, ...], as_json: bool, config: str | None, overrides: t
 
 
 @corpus_group.command("build-default")
+@click.option("--download", is_flag=True,
+              help="Fetch the corpus from its public source (retrieval.default_corpus_urls) when no copy is found.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
 @_settings_options
-def build_default(as_json: bool, config: str | None, overrides: tuple[str, ...]) -> None:
-    """Index the shared 18k-abstract corpus once; later runs find it in the manifest and reuse it."""
+def build_default(download: bool, as_json: bool, config: str | None, overrides: tuple[str, ...]) -> None:
+    """Index the 18k-abstract default corpus once (from retrieval.default_corpus, the shared folder, an
+    earlier download, or its public source with --download); later runs find it in the manifest."""
     from proctor.retrieval import build_default_index
 
     try:
-        report = build_default_index(_open_index(config, overrides), show_progress=not as_json,
+        report = build_default_index(_open_index(config, overrides), download=download, show_progress=not as_json,
                                      console=Console(stderr=True))
-    except _known_errors() as exc:
+    except _known_errors() as exc:  # no corpus anywhere: exit 1, the message says how to obtain it
         raise click.ClickException(str(exc)) from exc
     _print_report(report, Console(), as_json)
+
+
+def _online_hits(index: Any, query: str, mode: str | None, k: int | None) -> tuple[list[Any], Any]:
+    """Online search for QUERY (no gate: the user typed it), its papers stored, and the merged hits."""
+    from proctor.retrieval import OnlineLiterature, merged_search
+
+    lit = OnlineLiterature(index.settings, embedder=index.embedder)
+    try:
+        result = lit.search(query)
+        lit.store(result.papers)
+        indexes = [ix for ix in (index, lit.index) if ix.papers.count()]
+        hits = merged_search(indexes, [query], mode=mode, k=k)[0] if indexes else []  # type: ignore[arg-type]
+    finally:
+        lit.close()
+    return hits, result
 
 
 @corpus_group.command("search")
@@ -116,31 +134,49 @@ def build_default(as_json: bool, config: str | None, overrides: tuple[str, ...])
 @click.option("-k", "--top-k", "k", type=int, default=None, help="Passages to show (default retrieval.top_k).")
 @click.option("--mode", type=click.Choice(["two_stage", "paragraph", "paper"]), default=None,
               help="Search mode (default retrieval.search_mode).")
+@click.option("--online", is_flag=True,
+              help="Also ask the online sources (retrieval.online: order, base URLs, cache) and merge their papers "
+                   "with the local index; each hit names its source.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
 @_settings_options
-def search_cmd(query: str, k: int | None, mode: str | None, as_json: bool, config: str | None,
+def search_cmd(query: str, k: int | None, mode: str | None, online: bool, as_json: bool, config: str | None,
                overrides: tuple[str, ...]) -> None:
     """Show the passages nearest QUERY, ranked, with paper and score."""
-    from proctor.retrieval import search
+    from proctor.retrieval import OnlineError, hit_origin, search
 
     index = _open_index(config, overrides)
+    result = None
     try:
-        index.require_papers()
-        hits = search(index, query, mode=mode, k=k)  # type: ignore[arg-type]
-    except _known_errors() as exc:
+        if online:
+            hits, result = _online_hits(index, query, mode, k)
+        else:
+            index.require_papers()
+            hits = search(index, query, mode=mode, k=k)  # type: ignore[arg-type]
+    except _known_errors() + (OnlineError,) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps([h.model_dump(mode="json") for h in hits], indent=2))
+        rows = [h.model_dump(mode="json") | ({"origin": hit_origin(h)} if online else {}) for h in hits]
+        if result is None:
+            click.echo(json.dumps(rows, indent=2))
+        else:
+            click.echo(json.dumps({"query": query, "hits": rows, "online": result.model_dump(
+                mode="json", exclude={"papers"}) | {"papers": len(result.papers)}}, indent=2))
         return
+    err = Console(stderr=True)
+    for a in result.attempts if result is not None else []:
+        err.print(f"{a.source}: {a.status}{f' ({a.papers} papers)' if a.papers else ''}"
+                  f"{f' - {a.reason}' if a.reason else ''}", markup=False, highlight=False)
     table = Table(title=f"{query!r} ({hits[0].mode if hits else mode}, {index.name})", show_lines=True)
     for col, kw in (("#", {"justify": "right"}), ("score", {"justify": "right"}), ("paper", {}),
                     ("section", {}), ("passage", {})):
         table.add_column(col, **kw)  # type: ignore[arg-type]
+    if online:
+        table.add_column("source")
     for h in hits:
         p = h.passage
         text = p.text if len(p.text) <= 300 else p.text[:300] + "…"
         paper = f"{p.title}\n[dim]{p.paper_id}{f' · {p.venue} {p.year}' if p.year else ''}[/]"
-        table.add_row(str(h.rank), f"{h.score:.3f}", paper, p.section, text)
+        table.add_row(str(h.rank), f"{h.score:.3f}", paper, p.section, text, *([hit_origin(h)] if online else []))
     Console().print(table)
 
 

@@ -19,10 +19,14 @@ from proctor.retrieval._calibration import Calibration, RuleVerdict, calibrate, 
 from proctor.retrieval._calibration import Paper as CalibrationPaper
 from proctor.retrieval._chunking import ChunkerConfig, chunk_text
 from proctor.retrieval._default import (
+    DefaultCorpusMissing,
     SharedDataMissing,
     build_default_index,
+    corpus_candidates,
     default_corpus,
     default_index_ready,
+    download_default_corpus,
+    how_to_obtain,
     shared_dir,
 )
 from proctor.retrieval._embedder import EMBEDDERS, Embedder, EmbedderUnavailable, embedder, get_embedder
@@ -125,6 +129,10 @@ __all__ = [
     "RetrievalSettings",
     "SearchMode",
     "SharedDataMissing",
+    "DefaultCorpusMissing",
+    "corpus_candidates",
+    "download_default_corpus",
+    "how_to_obtain",
     "Skip",
     "VectorStore",
     "acheck_novelty",

@@ -173,6 +173,10 @@ class RetrievalSettings(BaseModel):
     lock_timeout_s: float = Field(
         default=0.0, ge=0.0, description="Seconds a writer waits for the index lock before IndexLocked."
     )
+    corpus_dir: str = Field(
+        default_factory=lambda: str(cache_dir("corpus")),
+        description="Where a default corpus downloaded from default_corpus_urls is kept (~/.cache/proctor/corpus).",
+    )
     default_corpus_urls: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CORPUS_URLS),
         description="The default corpus's public source (JSON arrays of paper records), fetched by "

@@ -145,6 +145,8 @@ class FakeLiterature:
         self.papers = list(papers)
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.requests: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}
+        """Other paths served as they are (e.g. the default corpus's public JSON files)."""
         self.base = ""
         self._pdfs: dict[str, bytes] = {}
         self._lock = threading.Lock()
@@ -224,6 +226,8 @@ def _handler(state: FakeLiterature) -> type[BaseHTTPRequestHandler]:
                 return self._arxiv(params)
             if service == "pdf":
                 return self._pdf(path.removeprefix("/pdf/"), fault)
+            if path in state.files:
+                return self._json(json.loads(state.files[path]))
             return self._json({"error": "not found"}, 404)
 
         def _s2(self, path: str, params: dict[str, str]) -> None:

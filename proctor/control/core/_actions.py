@@ -49,10 +49,16 @@ class SandboxRun(BaseModel):
 
 
 class LiteratureQuery(BaseModel):
-    """A query against the literature index."""
+    """A query against the literature index, or, with ``source`` and ``url``, a request that leaves the
+    machine (an online literature search, a paper's PDF). Both are left out of the dump (and the digest)
+    when unset, so a local query's digest is what it always was."""
 
     kind: Literal["query"] = "query"
     query: str
+    source: str | None = Field(default=None, exclude_if=lambda v: v is None,
+                               description="Online service asked (semantic_scholar, openalex, arxiv, pdf).")
+    url: str | None = Field(default=None, exclude_if=lambda v: v is None,
+                            description="The request's public URL (no API key).")
 
 
 class AgentMessage(BaseModel):

@@ -28,7 +28,8 @@ def render_action(action: Action) -> str:
         mounts = ", ".join(p.mounts) or "none"
         return f"sandbox run image={p.image} gpus={p.gpus} mounts={mounts}\n$ {shlex.join(p.command)}"
     if isinstance(p, LiteratureQuery):
-        return f"literature query: {p.query}"
+        online = f"\nonline request to {p.source}: GET {p.url}" if p.source or p.url else ""
+        return f"literature query: {p.query}{online}"
     if isinstance(p, AgentMessage):
         return f"message {p.sender} -> {p.recipient}:\n{p.text}"
     raise TypeError(f"cannot render {type(p).__name__}")  # pragma: no cover
