@@ -36,9 +36,13 @@ class IdeaState(TypedDict, total=False):
 _FATAL = (BudgetExceeded, ModelUnavailable, RunTerminated, GraphBubbleUp)
 
 
-def _duplicate_of(novelty: dict[str, Any]) -> str | None:
-    """Why an idea is skipped as a near-duplicate of an earlier one, or ``None``."""
-    if "near_duplicate" not in (novelty.get("flags") or []):
+def _duplicate_of(novelty: dict[str, Any], idea: dict[str, Any]) -> str | None:
+    """Why an idea is skipped as a near-duplicate of an earlier one, or ``None``.
+
+    An idea from the parameter search is its one change, distinct from every earlier idea's by
+    construction; its text is written from a pattern, so it reads as near-identical to its siblings.
+    """
+    if "near_duplicate" not in (novelty.get("flags") or []) or isinstance(idea.get("Planned_change"), dict):
         return None
     dups = (novelty.get("signal") or {}).get("duplicates") or [{}]
     best = max(dups, key=lambda d: d.get("similarity", 0.0))
@@ -86,7 +90,7 @@ def build_idea_graph(ctx: RunContext) -> Any:
         from proctor.agents._experiments import run_experiments
         from proctor.agents._handoff import handed_idea
 
-        duplicate = _duplicate_of(state.get("novelty", {}))
+        duplicate = _duplicate_of(state.get("novelty", {}), state["idea"])
         if duplicate and ctx.settings.workflow.skip_duplicates:
             return {"status": "skipped", "reason": duplicate}
         idea = await handed_idea(ctx, state["idea"])  # gated, then paraphrased (control.paraphrase)

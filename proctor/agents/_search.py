@@ -64,8 +64,8 @@ def measures(dim: Dimension) -> bool:
     (``"evaluation"``), else by its name (a split, a metric, evaluation, the datasets)."""
     if dim.evaluation is not None:
         return dim.evaluation
-    names = (dim.name, dim.key)
-    return any(speaks_of_evaluation(n) or set(re.split(r"[^a-z0-9]+", n.lower())) & _DATA_WORDS for n in names)
+    own = re.split(r"[^a-z0-9]+", dim.name.rsplit(".", 1)[-1].lower())  # 'n' of get_dataset.n, not the call
+    return speaks_of_evaluation(dim.name) or speaks_of_evaluation(dim.key) or bool(set(own) & _DATA_WORDS)
 
 
 def dimensions(template: Any) -> list[Dimension]:
@@ -115,9 +115,14 @@ def _moves(dim: Dimension) -> list[Any]:
     return out
 
 
+_FIRST = {"float": 0, "choice": 1, "bool": 2, "int": 3}
+
+
 def candidates(dims: list[Dimension]) -> list[Candidate]:
-    """Every candidate change, the first move of each dimension before any second one."""
-    moves = [[Candidate(d, x) for x in _moves(d)] for d in dims]
+    """Every candidate change, the first move of each dimension before any second one; within a round
+    floats (rates, coefficients) lead, then choices, flags and integers (sizes, counts, initial values)."""
+    ordered = sorted(dims, key=lambda d: _FIRST.get(d.type, 4))
+    moves = [[Candidate(d, x) for x in _moves(d)] for d in ordered]
     width = max((len(m) for m in moves), default=0)
     return [m[r] for r in range(width) for m in moves if r < len(m)]
 

@@ -73,8 +73,8 @@ def test_candidates_cover_each_parameter_before_a_second_move_and_skip_evaluatio
     dims = dimensions(template)
     assert [d.name for d in dims] == ["population[0]", "population[1]", "rate"]  # not test_fraction
     labels = [c.label for c in candidates(dims)]
-    assert labels == ["population[0] 1000 -> 2000", "population[1] 10 -> 20", "rate 0.3 -> 3",
-                      "population[0] 1000 -> 500", "population[1] 10 -> 5", "rate 0.3 -> 0.03",
+    assert labels == ["rate 0.3 -> 3", "population[0] 1000 -> 2000", "population[1] 10 -> 20",  # floats lead
+                      "rate 0.3 -> 0.03", "population[0] 1000 -> 500", "population[1] 10 -> 5",
                       "population[0] 1000 -> 4000", "population[1] 10 -> 40"]
     def dim(name: str, marked: bool | None = None) -> Dimension:
         return Dimension(name, name, "float", 0.2, 0.0, 1.0, (), "", "knob", marked)
@@ -82,6 +82,7 @@ def test_candidates_cover_each_parameter_before_a_second_move_and_skip_evaluatio
     assert measures(dim("TEST_FRACTION")) and measures(dim("--eval_batch_size")) and measures(dim("datasets"))
     assert not measures(dim("learning_rate")) and measures(dim("learning_rate", True))
     assert not measures(dim("test_fraction", False))  # the template says it is not one
+    assert not measures(dim("get_data.batch_size")) and measures(dim("load.dataset"))  # the parameter's own name
     knobbed = [c.label for c in candidates(dimensions(load_template("tabular_classification")))]
     assert "lr 0.001 -> 0.01" in knobbed
     assert not any(c.startswith(("seed", "device", "datasets", "test_fraction", "ece_bins")) for c in knobbed)
@@ -115,7 +116,7 @@ def test_embedded_model_ideas_come_from_the_search_one_untried_change_each(
     assert first["Planned_change"] == {"parameter": "rate", "name": "rate", "current": 0.3, "value": 0.03,
                                        "kind": "parameter", "label": "rate 0.3 -> 0.03"}
     assert "rate 0.3 -> 0.03" not in options[1]  # taken: the second idea is another change
-    assert second["Planned_change"]["label"] == "population[0] 1000 -> 2000"
+    assert second["Planned_change"]["label"] == "rate 0.3 -> 3"
 
 
 def test_a_refused_idea_is_proposed_again_with_the_reason(tmp_path: Path) -> None:
@@ -150,7 +151,7 @@ def test_when_every_try_is_refused_the_search_steps_in_or_ideation_fails(tmp_pat
 
     mock.script("u", restate)
     [idea] = anyio.run(propose_idea, {"direction": "epidemic growth", "ideas": []}, _settings(template))["ideas"]
-    assert idea["Planned_change"]["label"] == "population[0] 1000 -> 2000"
+    assert idea["Planned_change"]["label"] == "rate 0.3 -> 3"
     mock.script("u", restate)
     with pytest.raises(IdeationError, match="no acceptable idea after 3 tries"):
         anyio.run(propose_idea, {"direction": "epidemic growth", "ideas": []},
@@ -188,3 +189,12 @@ def test_the_planned_change_is_the_edit_and_a_retry_asks_for_that_parameter_only
     mock.script("u", pick)
     assert not isinstance(anyio.run(lambda: propose(ctx, template, stale, "", "", 3, [])), str)
     assert "population_0" in json.dumps(schemas[-1])  # a stale plan is ignored: every parameter offered
+
+
+def test_search_ideas_are_not_skipped_as_near_duplicates_of_each_other() -> None:
+    from proctor.agents._idea_graph import _duplicate_of
+
+    novelty = {"flags": ["near_duplicate"], "signal": {"duplicates": [{"similarity": 0.97, "text": "Raising a"}]}}
+    assert "near-duplicate of an earlier idea (similarity 0.97" in (_duplicate_of(novelty, {"Title": "t"}) or "")
+    planned = {"Title": "Raising b", "Planned_change": {"label": "b 1 -> 2"}}
+    assert _duplicate_of(novelty, planned) is None  # its change differs from every earlier one by construction
