@@ -57,6 +57,7 @@ def get_embedder(settings: RetrievalSettings) -> Embedder:
         EmbedderUnavailable: when the model is not available locally or fails to load.
     """
     import proctor.retrieval._fake  # noqa: F401  (registers `hashing`)
+    import proctor.retrieval._onnx  # noqa: F401  (registers `minilm-int8`)
     import proctor.retrieval._sentence  # noqa: F401  (registers `minilm`)
 
     if settings.embedder in EMBEDDERS:

@@ -1,0 +1,30 @@
+"""The int8 ONNX embedder: exported once into the cache, close to the torch model, its own identity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from proctor.retrieval import EMBEDDERS
+from proctor.retrieval._onnx import MARKER, OnnxEmbedder, onnx_model_dir
+from proctor.retrieval._sentence import SentenceTransformerEmbedder, minilm_path
+
+TEXTS = ["A cat sits on the mat.", "A kitten is sitting on a rug.", "Stock markets fell sharply today.",
+         "We train a transformer on modular arithmetic and observe grokking after weight decay."]
+
+
+def test_int8_export_is_cached_and_agrees_with_the_torch_model(tmp_path: Path) -> None:
+    model_dir = onnx_model_dir(minilm_path(), root=tmp_path)
+    marker = (model_dir / MARKER).stat().st_mtime_ns
+    assert onnx_model_dir(minilm_path(), root=tmp_path) == model_dir  # the second call reuses the export
+    assert (model_dir / MARKER).stat().st_mtime_ns == marker
+    fast = OnnxEmbedder(model_dir)
+    exact = SentenceTransformerEmbedder(minilm_path(), device="cpu")
+    a, b = fast.embed(TEXTS), exact.embed(TEXTS)
+    assert a.shape == (4, 384) and np.allclose(np.linalg.norm(a, axis=1), 1.0)
+    assert float((a * b).sum(axis=1).min()) > 0.97  # int8 weights: close, not equal
+    assert float(a[0] @ a[1]) > float(a[0] @ a[2]) + 0.3
+    assert fast.identity != exact.identity and fast.identity.startswith("onnx-int8:")
+    assert fast.embed([]).shape == (0, 384)
+    assert "minilm-int8" in EMBEDDERS.names()
