@@ -148,16 +148,17 @@ class _Finder:
             elif isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr):
                 self.statement(node, "constant", again)
 
-    def block(self, body: list[ast.stmt], origin: Origin) -> None:
-        again = _reassigned(body)
+    def block(self, body: list[ast.stmt], origin: Origin, again: set[str] | None = None) -> None:
+        """A function's (or the ``__main__`` block's) statements; nested blocks share its scope."""
+        again = _reassigned(body) if again is None else again
         for node in body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.block(node.body, origin)
             elif isinstance(node, ast.If | ast.For | ast.While | ast.With | ast.Try):
                 for part in ("body", "orelse", "finalbody"):
-                    self.block(getattr(node, part, []) or [], origin)
+                    self.block(getattr(node, part, []) or [], origin, again)
                 for handler in getattr(node, "handlers", []):
-                    self.block(handler.body, origin)
+                    self.block(handler.body, origin, again)
             else:
                 self.statement(node, origin, again)
 

@@ -127,6 +127,11 @@ def test_a_name_used_twice_is_told_apart_by_its_line() -> None:
     assert len({p.key for p in infer_parameters(source)}) == 4
 
 
+def test_a_variable_reassigned_anywhere_in_its_function_is_a_counter_not_a_parameter() -> None:
+    source = "def f():\n    best = 0.0\n    for i in range(3):\n        best = 0.5\n    limit = 7\n    return best, limit\n"
+    assert [p.name for p in infer_parameters(source)] == ["limit"]
+
+
 def test_bad_sources() -> None:
     with pytest.raises(EditError, match="does not parse"):
         infer_parameters("def broken(:\n")
