@@ -10,6 +10,13 @@ Figures printed:
 3. Scale: store-side query latency at 100k paragraphs of the ICLR texts (paragraphs as the texts split
    them), embedded with a 384-wide hashing embedder (the store sees the same shapes as MiniLM, and 100k
    MiniLM embeddings take hours on 2 CPU cores); add MiniLM's query-embedding time from section 1.
+4. Online (issue 16), through the local stand-in for Semantic Scholar/OpenAlex/arXiv of the tests
+   (``tests/retrieval/online_server.py``, keyword search over the ICLR 2022 bench papers' titles and
+   abstracts, PDFs drawn from their texts): Recall@10 of each paper's idea (title and two abstract
+   sentences) over a local corpus (the 18k-abstract records of the bench papers it holds, and distractors)
+   alone, and merged with online search, in the same run; HTTP requests per novelty check (search chain
+   and full text of the 3 closest papers), and the cache hit rate when the same checks run again.
+5. ``--calibrate``: the novelty rule's threshold (see ``proctor.retrieval._calibration``).
 
 Usage: ``python bench/retrieval.py --quick`` (60 papers, first 15 paragraphs each, 500 abstracts),
 or ``--papers N --max-chunks M --abstracts K``; ``--papers 0`` means all 500.
@@ -232,6 +239,127 @@ def bench_scale(settings: RetrievalSettings, workdir: Path, target: int) -> None
     print(f"[scale] overlap of the top-{k} papers, two_stage now vs before: {same / (k * len(vectors)):.3f}")
 
 
+def _norm(title: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+
+
+def bench_online(settings: RetrievalSettings, n: int, distractors: int, checks: int, workdir: Path) -> None:
+    """Section 4."""
+    import asyncio
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from proctor.retrieval import (
+        CalibrationPaper,
+        OnlineLiterature,
+        afetch_fulltext,
+        hit_origin,
+        merged_search,
+        open_online_index,
+    )
+    from proctor.retrieval._calibration import idea_of
+    from tests.retrieval.online_server import FakePaper, online_overrides, serve
+
+    chunker = ChunkerConfig(settings.chunk_min_chars, settings.chunk_max_chars, tuple(settings.skip_sections))
+    docs, abstracts = load_papers(n, 15, chunker)
+    bench = {_norm(d.title): d for d in docs}
+    records = [json.loads(line) for line in gzip.open(ABSTRACTS, "rt")]
+    covered = [r for r in records if _norm(r["title"]) in bench]
+    others = [r for r in records if _norm(r["title"]) not in bench]
+    local_records = covered + random.Random(0).sample(others, min(distractors, len(others)))
+    local = LiteratureIndex(settings, index_dir=workdir / "online-local")
+    add_documents(local, [Document(paper_id=f"{r['id']}-{i}", title=r["title"], abstract=r["abstract"],
+                                   text=r["abstract"], source="local", year=r.get("year"))
+                          for i, r in enumerate(local_records)])
+    fakes = [FakePaper(d.paper_id, d.title, " ".join(abstracts[d.paper_id].split()), arxiv_id=f"2201.{i:05d}",
+                       body=[(c.section or "Body", c.text) for c in chunk_text(d.text, chunker)[:6]])
+             for i, d in enumerate(docs)]
+    ideas = {d.paper_id: idea_of(CalibrationPaper(paper_id=d.paper_id, title=d.title,
+                                                  abstract=abstracts[d.paper_id], body="")) for d in docs}
+    print(f"[online] {len(docs)} ICLR 2022 bench papers, {len(covered)} of them in the local corpus "
+          f"({len(local_records)} abstracts with {len(local_records) - len(covered)} distractors); "
+          f"the online stand-in serves all {len(docs)}")
+    with serve(fakes) as fake:
+        from proctor.settings import load_settings
+
+        flags = [*online_overrides(fake.base, str(workdir / "http")), f"retrieval.embedder={settings.embedder}",
+                 f"retrieval.online.index_dir={workdir / 'online-1'}", "retrieval.max_per_paper=1"]
+        s1 = load_settings(None, flags).retrieval
+        lit = OnlineLiterature(s1, embedder=local.embedder)
+        found = {"local": 0, "merged": 0}
+        started = time.perf_counter()
+        for d in docs:
+            q = ideas[d.paper_id]
+            lit.store(lit.search(q).papers)
+            for name, indexes in (("local", [local]), ("merged", [local, lit.index])):
+                hits = merged_search(indexes, [q], k=10)[0]
+                found[name] += _norm(d.title) in {_norm(h.passage.title) for h in hits}
+        took = (time.perf_counter() - started) / len(docs)
+        for name in ("local", "merged"):
+            print(f"[online] Recall@10 {name:>6}: {found[name] / len(docs):.3f} ({found[name]}/{len(docs)} ideas "
+                  f"as queries){'' if name == 'local' else f'; {took * 1000:.0f} ms per query with its online search'}")
+        lit.close()
+
+        def novelty_checks(online_dir: str) -> tuple[float, float | None, list[str]]:
+            s = load_settings(None, [*flags, f"retrieval.online.index_dir={workdir / online_dir}"]).retrieval
+            checker = OnlineLiterature(s, embedder=local.embedder, index=open_online_index(s, embedder=local.embedder))
+            origins: list[str] = []
+            for d in docs[:checks]:
+                queries = [ideas[d.paper_id], d.title]
+                papers = {}
+                for q in queries:
+                    result = checker.search(q)
+                    checker.store(result.papers)
+                    papers.update({p.paper_id: p for p in result.papers})
+                hits = merged_search([local, checker.index], queries, k=5)
+                closest = list(dict.fromkeys(h.passage.paper_id for per in hits for h in per
+                                             if h.passage.paper_id in papers))[:3]
+                asyncio.run(afetch_fulltext(checker, [papers[i] for i in closest]))
+                origins += [hit_origin(h) for h in merged_search([local, checker.index], queries, k=5)[0]]
+            stats = checker.http.stats
+            checker.close()
+            return sum(stats.sent.values()) / checks, stats.hit_rate(), origins
+
+        per_check, _, origins = novelty_checks("online-2")
+        print(f"[online] HTTP requests per novelty check (2 queries, full text of the 3 closest online papers): "
+              f"{per_check:.1f} over {checks} checks; evidence origins: "
+              f"{', '.join(f'{o} {origins.count(o)}' for o in sorted(set(origins)))}")
+        again, hit_rate, _ = novelty_checks("online-3")  # a fresh online index, the same HTTP cache
+        print(f"[online] the same {checks} checks again: {again:.1f} requests per check, cache hit rate "
+              f"{hit_rate if hit_rate is not None else float('nan'):.3f}")
+
+
+def bench_calibrate(settings: RetrievalSettings, n: int, max_chunks: int, write: bool) -> None:
+    """Section 5: the novelty rule's threshold on labelled ICLR 2022 pairs (known: an idea vs its own
+    paper; novel: the same idea vs the closest paragraph of every other paper)."""
+    import pprint
+
+    from proctor.retrieval import CalibrationPaper, calibrate, get_embedder
+
+    chunker = ChunkerConfig(settings.chunk_min_chars, settings.chunk_max_chars, tuple(settings.skip_sections))
+    docs, abstracts = load_papers(n, 0, chunker)
+    papers = [CalibrationPaper(paper_id=d.paper_id, title=d.title, abstract=abstracts[d.paper_id], body=d.text)
+              for d in docs]
+    started = time.perf_counter()
+    cal = calibrate(papers, get_embedder(settings), chunker, max_chunks=max_chunks,
+                    data=f"ICLR 2022 review bench ({len(papers)} papers, abstracts cut out of the bodies, "
+                         f"{'first ' + str(max_chunks) + ' paragraphs' if max_chunks else 'all paragraphs'} each)",
+                    command=f"python bench/retrieval.py --calibrate --embedder {settings.embedder} "
+                            f"--papers {n} --max-chunks {max_chunks}")
+    print(f"[calibrate] {cal.embedder}: threshold {cal.threshold:.4f} on {cal.papers} papers "
+          f"({cal.positives} known / {cal.negatives} novel pairs) in {time.perf_counter() - started:.0f}s")
+    print(f"[calibrate] chosen on half: {cal.train}; held-out half: {cal.test}")
+    if write:
+        from proctor.retrieval import _calibration_data as shipped
+
+        table = dict(shipped.CALIBRATIONS)
+        table[cal.embedder] = cal.model_dump()
+        path = Path(shipped.__file__)
+        head = path.read_text().split("CALIBRATIONS:")[0]
+        path.write_text(head + "CALIBRATIONS: dict[str, dict[str, Any]] = " + pprint.pformat(table, width=110) + "\n")
+        print(f"[calibrate] written to {path}")
+
+
 def main() -> None:
     """Parse options and run the sections."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -241,12 +369,21 @@ def main() -> None:
     ap.add_argument("--abstracts", type=int, default=2000, help="abstracts in the ingest sample")
     ap.add_argument("--embedder", default="minilm")
     ap.add_argument("--scale-paragraphs", type=int, default=100_000, help="paragraphs in the scale section")
-    ap.add_argument("--skip", nargs="*", default=[], choices=["abstracts", "iclr", "scale"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["abstracts", "iclr", "scale", "online"])
+    ap.add_argument("--checks", type=int, default=20, help="novelty checks in the online section")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="only compute the novelty rule's threshold on ICLR 2022 pairs (--papers, --max-chunks)")
+    ap.add_argument("--write-calibration", action="store_true",
+                    help="with --calibrate: store it in proctor/retrieval/_calibration_data.py")
     args = ap.parse_args()
     if args.quick:
         args.papers, args.max_chunks, args.abstracts = args.papers or 60, args.max_chunks or 15, 500
     if not PAPERS.exists():
         raise SystemExit(f"shared data not found at {SHARED}")
+    if args.calibrate:
+        bench_calibrate(RetrievalSettings(embedder=args.embedder), args.papers, args.max_chunks,
+                        args.write_calibration)
+        return
     settings = RetrievalSettings(embedder=args.embedder, max_per_paper=1)
     print(f"settings: embedder={args.embedder} chunk {settings.chunk_min_chars}-{settings.chunk_max_chars} chars, "
           f"top_papers={settings.top_papers}, paper_weight={settings.paper_weight}, max_per_paper=1")
@@ -259,6 +396,8 @@ def main() -> None:
             bench_iclr(settings, args.papers, args.max_chunks, work)
         if "scale" not in args.skip:
             bench_scale(settings, work, args.scale_paragraphs)
+        if "online" not in args.skip:
+            bench_online(settings, args.papers or 500, args.abstracts, args.checks, work)
     print(f"total {statistics.fmean([time.perf_counter() - started]):.0f}s")
 
 

@@ -100,3 +100,35 @@ def test_offline_the_same_run_asks_nothing(tmp_path: Path, fake: FakeLiterature)
     assert fake.requests == [] and "online" not in record
     assert record["status"] == "checked" and {c["origin"] for c in record["cited"]} == {"local"}
     assert record["rule"]["novel"] == (record["signal"]["max_similarity"] < record["rule"]["threshold"])
+
+
+def test_the_rule_decides_when_the_model_gives_no_verdict(tmp_path: Path) -> None:
+    def no_verdict(messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
+        if params["response_format"]["json_schema"]["name"] == "NoveltyDecision":
+            return "I cannot decide."
+        return _answer(messages, params)
+
+    from proctor.retrieval import Document, LiteratureIndex, add_documents
+
+    settings = load_settings(None, [
+        "llm.untrusted=mock/u", "llm.allow_mock=true", f"runs_dir={tmp_path / 'runs'}", "workflow.novelty_rounds=1",
+        "retrieval.embedder=hashing", f"retrieval.index_dir={tmp_path / 'index'}", 'control.monitor={"type": "static"}'])
+    add_documents(LiteratureIndex(settings.retrieval), [Document(
+        paper_id="p0", title="Scaling the toy knob", abstract="Raise scale to 3.", text="Raise scale to 3.",
+        source="local.jsonl")])
+    from proctor.agents._context import RunContext
+    from proctor.agents._novelty import check_idea_novelty
+    from proctor.log import RunDir, use_log
+
+    run = RunDir.create(tmp_path / "runs", "toy", settings=settings.public_dump(), settings_digest=settings.digest())
+    ctx = RunContext(settings=settings, run=run)
+    mock.script("u", no_verdict)
+
+    async def go() -> Any:
+        with use_log(run.events):
+            return await check_idea_novelty(ctx, {"Name": "scale", "Title": "Scaling the toy knob",
+                                                  "Experiment": "Raise scale to 3."}, [])
+
+    record = anyio.run(go)
+    assert record["decided_by"] == "rule" and record["novel"] is record["rule"]["novel"] is False
+    assert "the model gave no verdict" in record["reasoning"] and record["cited"] == []

@@ -181,8 +181,8 @@ def test_keys_reach_the_service_and_nothing_written(tmp_path: Path, fake: FakeLi
         except OnlineError as exc:
             errors.append(str(exc))
     lit.close()
-    assert result.source == "openalex" and errors and "HTTP 500" in errors[0]
-    assert fake.requests[0]["headers"]["x-api-key"] == S2_KEY
+    assert result.source == "openalex" and errors and "HTTP 500" in errors[0], (result.attempts, errors)
+    assert fake.requests[0]["headers"]["x-api-key"] == S2_KEY, fake.requests[0]
     assert any(r["params"].get("api_key") == OA_KEY for r in fake.requests)
     written = [p for p in [*tmp_path.rglob("*")] if p.is_file()]
     assert any(p.name == "http-cache.sqlite" for p in written)
@@ -196,3 +196,14 @@ def test_keys_reach_the_service_and_nothing_written(tmp_path: Path, fake: FakeLi
 
 def test_online_off_leaves_no_source_reachable_by_default() -> None:
     assert RetrievalSettings().online.enabled is False
+
+
+def test_an_online_query_shows_source_and_url_and_a_local_one_is_unchanged() -> None:
+    from proctor.control import Action, LiteratureQuery, render_action
+
+    local = LiteratureQuery(query="sparse attention")
+    assert local.model_dump(mode="json") == {"kind": "query", "query": "sparse attention"}  # the digest as before
+    online = Action(node="check_novelty", payload=LiteratureQuery(
+        query="sparse attention", source="semantic_scholar", url="http://x/graph/v1/paper/search?query=sparse"))
+    assert "online request to semantic_scholar: GET http://x/graph/v1/paper/search?query=sparse" in render_action(online)
+    assert online.digest() != Action(node="check_novelty", payload=local).digest()
