@@ -8,6 +8,7 @@ Threads are keyed by run id, so one database holds many runs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from proctor.log import RunDir
 from proctor.settings import batch_settings_of
 
 _PG_HINT = "a postgresql:// checkpointer needs: pip install langgraph-checkpoint-postgres 'psycopg[binary]'"
+_SETUP_LOCK = 0x70726F63  # advisory lock key serialising the saver's table set-up across runs and hosts
 
 
 def checkpointer_url(settings_or_url: Any) -> str | None:
@@ -57,14 +59,39 @@ async def _sqlite(path: Path) -> AsyncIterator[BaseCheckpointSaver[Any]]:
         yield saver
 
 
+async def _take_setup_lock(conn: Any, wait_s: float = 120.0) -> None:
+    """Poll for the set-up lock (each try is its own short transaction).
+
+    Raises:
+        TimeoutError: when another process held it for ``wait_s`` seconds.
+    """
+    for _ in range(int(wait_s / 0.05)):
+        row = await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (_SETUP_LOCK,))).fetchone()
+        if row and row[0]:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"another process has been setting up the checkpoint tables for {wait_s:.0f} s")
+
+
 @contextlib.asynccontextmanager
 async def _postgres(url: str) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     try:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     except ImportError as exc:
         raise ImportError(_PG_HINT) from exc
+    import psycopg
+
     async with AsyncPostgresSaver.from_conn_string(url) as saver:
-        await saver.setup()  # idempotent: creates or migrates the tables
+        # setup() creates or migrates the tables; two runs starting at once on a fresh database would
+        # both CREATE TABLE (a unique violation in pg_type), so one sets up at a time. The lock is polled,
+        # never waited on: setup's CREATE INDEX CONCURRENTLY waits for every open transaction, a blocked
+        # pg_advisory_lock() call included, and the two would wait for each other for ever.
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as lock:
+            await _take_setup_lock(lock)
+            try:
+                await saver.setup()
+            finally:
+                await lock.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
         yield saver
 
 

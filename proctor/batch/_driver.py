@@ -6,7 +6,9 @@
    from its checkpoint (anything else), its model budget clamped to what the batch has left.
 3. As workers end, copy each run's status into ``batch.json``; a worker that died without saying
    (signal, OOM) leaves its run marked ``failed`` with the cause, resumable.
-4. When a cap is reached, stop launching; the wall-time cap also kills the runs in flight.
+4. When a cap is reached, stop launching; the wall-time cap also kills the runs in flight. A shared
+   service (PostgreSQL, the chroma server) that does not answer before a launch, or after a run
+   failed, stops the launches too, named in the batch record (:mod:`._services`).
 5. When the driver ends (finished or stopped), the morning report is written into the batch
    directory (``report.md`` / ``report.html``); a report that cannot be written is noted in the record.
 
@@ -27,6 +29,7 @@ from typing import Any
 
 from proctor.batch._executor import Executor, executor_for
 from proctor.batch._record import FINAL_RUN_STATUSES, BatchDir, BatchEntry, BatchRecord
+from proctor.batch._services import outage, shared_services
 from proctor.batch._spec import BatchSpec
 from proctor.batch._spend import SpendMeter
 from proctor.batch._worker import RunJob
@@ -112,6 +115,11 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
     in_flight: dict[str, tuple[float, int]] = {}  # run key -> (started, GPUs held)
     todo = [e for e in record.runs if e.status not in FINAL_RUN_STATUSES]
     stop_reason: str | None = None
+    services = shared_services(settings)
+    down: list[str] = []  # the outage a failed run revealed
+
+    async def service_outage() -> str | None:
+        return await asyncio.to_thread(outage, services) if services else None
 
     def publish() -> None:
         batch.refresh(record)
@@ -159,6 +167,9 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
             entry.finished, entry.worker_pid = utcnow(), None
             if run.header().status in ("running", "created") and note:
                 run.set_status("failed", f"{note}; `proctor batch resume` continues it")
+            if run.header().status == "failed" and not down and (found := await service_outage()):
+                down.append(found)
+                record.status_detail = found
             batch.refresh(record)
             publish()
             for g in gpus:
@@ -185,7 +196,7 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
             async with gpu_freed:
                 await gpu_freed.wait_for(lambda: len(free_gpus) >= min(spec.gpus.per_run, len(usable)))
             publish()
-            stop_reason = caps.exceeded(record)
+            stop_reason = caps.exceeded(record) or (down[0] if down else await service_outage())
             if stop_reason:
                 slots.release()
                 break
@@ -209,6 +220,7 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
             watcher.cancel()
     batch.refresh(record)
     publish()
+    stop_reason = stop_reason or (down[0] if down else None)
     unfinished = [e for e in record.runs if e.status not in FINAL_RUN_STATUSES]
     note = f"; {gpu_note}" if gpu_note else ""
     if stop_reason:

@@ -1,7 +1,8 @@
-"""Scheduled batches: APScheduler 3 with a persistent SQLAlchemy (SQLite) job store.
+"""Scheduled batches: APScheduler 3 with a persistent SQLAlchemy job store (SQLite, or PostgreSQL).
 
-``proctor schedule add`` writes a job into ``<state>/schedule.sqlite``; ``proctor scheduler`` serves
-that store, so schedules survive restarts (a start missed while it was down runs once, within the
+``proctor schedule add`` writes a job into ``<state>/schedule.sqlite`` (or the database
+``batch.schedule_url`` names, e.g. ``postgresql://user@db/proctor``, shared by hosts: any of them can
+add, list or serve the schedules); ``proctor scheduler`` serves that store, so schedules survive restarts (a start missed while it was down runs once, within the
 grace period). A fired job only *launches* ``python -m proctor.cli batch run SPEC`` in its own session
 and returns, so killing the scheduler never kills a batch. A spec whose batch still runs is
 skipped: ``batch run`` holds a per-spec lock (:func:`spec_lock`) that dies with its process.
@@ -37,9 +38,27 @@ class ScheduleNotFound(LookupError):
     """No scheduled batch has the given id."""
 
 
-def default_db() -> Path:
-    """The schedule database."""
-    return state_dir() / "schedule.sqlite"
+Store = Path | str  # a SQLite file, or an SQLAlchemy URL
+
+
+def default_db() -> Store:
+    """The schedule database: ``batch.schedule_url`` when set (file or ``PROCTOR_BATCH__SCHEDULE_URL``), else
+    ``$PROCTOR_STATE_DIR/schedule.sqlite``."""
+    from proctor.settings import batch_settings_of, load_settings
+
+    return batch_settings_of(load_settings()).schedule_url or state_dir() / "schedule.sqlite"
+
+
+def store_url(db: Store) -> str:
+    """The SQLAlchemy URL of ``db``: a URL as given (``postgresql://`` through psycopg 3), a path as SQLite."""
+    text = str(db)
+    if "://" in text:
+        for plain in ("postgresql://", "postgres://"):
+            if text.startswith(plain):
+                return "postgresql+psycopg://" + text.removeprefix(plain)
+        return text
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{db}"
 
 
 def spec_lock(spec: str | Path) -> Lock:
@@ -59,12 +78,11 @@ class ScheduledBatch:
     next_run: datetime | None
 
 
-def _scheduler(db: Path, cls: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
+def _scheduler(db: Store, cls: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
     from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
-    db.parent.mkdir(parents=True, exist_ok=True)
-    return cls(jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{db}"), "memory": MemoryJobStore()},
+    return cls(jobstores={"default": SQLAlchemyJobStore(url=store_url(db)), "memory": MemoryJobStore()},
                job_defaults=_JOB_DEFAULTS, timezone="UTC")
 
 
@@ -73,7 +91,7 @@ def _entry(job: Any) -> ScheduledBatch:
                           next_run=job.next_run_time)
 
 
-def open_store(db: Path) -> Any:
+def open_store(db: Store) -> Any:
     """The schedule's job store, opened without starting a scheduler.
 
     Management commands must not start one: a started scheduler processes due jobs, so a
@@ -81,13 +99,12 @@ def open_store(db: Path) -> Any:
     """
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
-    Path(db).parent.mkdir(parents=True, exist_ok=True)
-    store = SQLAlchemyJobStore(url=f"sqlite:///{db}")
+    store = SQLAlchemyJobStore(url=store_url(db))
     store.start(BackgroundScheduler(timezone="UTC"), "default")
     return store
 
 
-def add_schedule(db: Path, cron: str, spec: str | Path, *, workdir: Path | None = None,
+def add_schedule(db: Store, cron: str, spec: str | Path, *, workdir: Path | None = None,
                  config: str | None = None, overrides: tuple[str, ...] = ()) -> ScheduledBatch:
     """Schedule ``spec`` at ``cron`` (UTC).
 
@@ -103,7 +120,7 @@ def add_schedule(db: Path, cron: str, spec: str | Path, *, workdir: Path | None 
         raise FileNotFoundError(f"batch spec {spec_path} does not exist")
     kwargs = {"spec": str(spec_path), "cron": cron, "workdir": str((workdir or Path.cwd()).resolve()),
               "config": str(Path(config).resolve()) if config else None, "overrides": list(overrides)}
-    store = open_store(Path(db))
+    store = open_store(db)
     try:
         job = Job(store._scheduler, id=f"{spec_path.stem}-{os.urandom(3).hex()}",
                   func="proctor.batch._scheduler:launch_batch", trigger=trigger, executor="default",
@@ -115,24 +132,24 @@ def add_schedule(db: Path, cron: str, spec: str | Path, *, workdir: Path | None 
         store.shutdown()
 
 
-def list_schedules(db: Path) -> list[ScheduledBatch]:
+def list_schedules(db: Store) -> list[ScheduledBatch]:
     """Every scheduled batch, soonest first."""
-    if not Path(db).exists():
+    if "://" not in str(db) and not Path(db).exists():
         return []
-    store = open_store(Path(db))
+    store = open_store(db)
     try:
         return [_entry(j) for j in store.get_all_jobs()]
     finally:
         store.shutdown()
 
 
-def remove_schedule(db: Path, job_id: str) -> None:
+def remove_schedule(db: Store, job_id: str) -> None:
     """Delete a schedule.
 
     Raises:
         ScheduleNotFound: when no schedule has that id.
     """
-    store = open_store(Path(db))
+    store = open_store(db)
     try:
         store.remove_job(job_id)
     except JobLookupError as exc:
@@ -166,15 +183,15 @@ def _heartbeat() -> None:
     """Wakes the scheduler so jobs added by another process are seen."""
 
 
-def serve(db: Path | None = None, *, wake_s: float = 30.0, stop: threading.Event | None = None) -> None:
+def serve(db: Store | None = None, *, wake_s: float = 30.0, stop: threading.Event | None = None) -> None:
     """Serve the schedule database until interrupted (or ``stop`` is set).
 
     Args:
-        db: Schedule database (default :func:`default_db`).
+        db: Schedule database, a file or a URL (default :func:`default_db`).
         wake_s: How often to re-read the store for jobs added or removed by other processes.
         stop: When given, run in the background and return once it is set (tests).
     """
-    path = Path(db or default_db())
+    path = db or default_db()
     if stop is None:
         blocking = _scheduler(path, BlockingScheduler)
         blocking.add_job(_heartbeat, "interval", seconds=wake_s, jobstore="memory", id="heartbeat")

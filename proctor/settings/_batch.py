@@ -28,6 +28,17 @@ class BatchSettings(BaseModel):
         description="LangGraph checkpoint store shared by hosts, e.g. postgresql://user@db/proctor; "
         "None keeps each run's checkpoints.sqlite in its run directory.",
     )
+    audit_queue_url: str | None = Field(
+        default=None,
+        description="PostgreSQL database (postgresql://user@db/proctor) holding the audit queue of every run of "
+        "the batch: one queue a human reviews for a batch spread over hosts (proctor tui, proctor audit); "
+        "None: each run's <run>/control/audit.sqlite.",
+    )
+    schedule_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the schedule's job store (postgresql+psycopg://user@db/proctor), shared "
+        "by hosts; None: $PROCTOR_STATE_DIR/schedule.sqlite.",
+    )
     chroma_url: str | None = Field(
         default=None, description="Chroma server (http://host:8000) runs on several hosts share: sets each run's "
         "retrieval.server_url unless the spec does; None: each run's settings decide.",

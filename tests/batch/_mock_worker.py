@@ -24,9 +24,11 @@ def respond(messages: list[dict[str, Any]]) -> str:
     marker = "Ideas already proposed in this run"  # the run's own ideas (sibling runs' are listed apart)
     n = text.split(marker, 1)[1].count("Idea title number") if marker in text else 0
     hang_dir = os.environ.get("PROCTOR_TEST_HANG_DIR")
-    if hang_dir and n == 1:
+    if hang_dir and n == 1 and not (Path(hang_dir) / "release").exists():
         (Path(hang_dir) / str(os.getpid())).write_text("hanging")
-        time.sleep(3600)
+        deadline = time.monotonic() + 3600
+        while not (Path(hang_dir) / "release").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
     return idea(n)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,9 +13,8 @@ import anyio
 import pytest
 
 from proctor.batch import BatchDir, drive_batch
-from proctor.log import ModelCallEvent
 
-from .conftest import WORKER_INIT, write_spec
+from .conftest import WORKER_INIT, ideas_and_calls, write_spec
 
 
 def _wait(what: str, check, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
@@ -69,9 +67,7 @@ def test_killed_worker_and_driver_resume_to_completion(tmp_path: Path, monkeypat
     record = anyio.run(drive_batch, batch)
     assert record.status == "finished" and [e.status for e in record.runs] == ["succeeded", "succeeded"]
     for entry in record.runs:
-        run = batch.run_of(entry)
-        ideas = json.loads((run.path / "ideas/ideas.json").read_text())
-        assert [i["Name"] for i in ideas] == ["idea_0", "idea_1"]
-        calls = [e for e in run.events.read() if isinstance(e, ModelCallEvent)]
-        assert len(calls) == 2  # the first idea came from the checkpoint, not a second call
+        ideas, calls = ideas_and_calls(batch.run_of(entry))
+        assert ideas == ["idea_0", "idea_1"]
+        assert calls == 2  # the first idea came from the checkpoint, not a second call
         assert entry.launches == 2

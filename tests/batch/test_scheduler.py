@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,13 +16,12 @@ from proctor.batch import (
     list_schedules,
     on_calendar,
     remove_schedule,
-    serve,
     spec_lock,
     systemd_units,
 )
 from proctor.paths import state_dir
 
-from .conftest import write_spec
+from .conftest import serve_due_job, write_spec
 
 
 def test_schedules_persist_across_scheduler_instances(tmp_path: Path) -> None:
@@ -54,24 +50,7 @@ def test_service_fires_due_jobs_from_the_store(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\n")  # the launched batch fails fast on it: cheap to observe
     entry = add_schedule(db, "0 2 * * *", bad, workdir=tmp_path)
-    from proctor.batch._scheduler import open_store
-
-    store = open_store(db)
-    job = store.lookup_job(entry.id)
-    job._modify(next_run_time=datetime.now(UTC))  # due now, as if the scheduler had been down at 02:00
-    store.update_job(job)
-    store.shutdown()
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, args=(db,), kwargs={"wake_s": 0.5, "stop": stop}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 120
-        while not any("invalid batch spec" in p.read_text() for p in (state_dir() / "logs").glob("*.log")):
-            assert time.monotonic() < deadline, "the scheduled batch never ran"
-            time.sleep(0.5)
-    finally:
-        stop.set()
-        thread.join(10)
+    serve_due_job(db, entry.id)  # due now, as if the scheduler had been down at 02:00
     [after] = list_schedules(db)
     assert after.next_run is not None and after.next_run.hour == 2  # rescheduled, still persisted
 

@@ -156,9 +156,14 @@ class Postgres:
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
 
+    def running(self) -> bool:
+        return self._as(["pg_ctl", "-D", str(self.data), "status"], check=False).returncode == 0
+
     def start(self) -> Postgres:
-        opts = (f"-k {self.base} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        if self.running():
+            return self
+        # fsync off: a killed server loses nothing committed (only an OS crash would); commits stay synchronous.
+        opts = f"-k {self.base} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._as(["pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.base / "log"), "-w", "start"])
         return self
 

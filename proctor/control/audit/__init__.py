@@ -14,6 +14,7 @@ from proctor.control.audit._log import (
     verify_log,
 )
 from proctor.control.audit._paths import control_paths
+from proctor.control.audit._postgres import SharedQueue, share_queue, shared_queue
 from proctor.control.audit._quarantine import QuarantineEvent, quarantine
 from proctor.control.audit._queue import (
     AuditDecision,
@@ -40,6 +41,7 @@ __all__ = [
     "QuarantineEvent",
     "QueueError",
     "QueueUnavailable",
+    "SharedQueue",
     "VerifyResult",
     "VerifyStatus",
     "anchor_path",
@@ -48,5 +50,7 @@ __all__ = [
     "control_paths",
     "load_audit_key",
     "quarantine",
+    "share_queue",
+    "shared_queue",
     "verify_log",
 ]

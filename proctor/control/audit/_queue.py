@@ -1,9 +1,12 @@
-"""The human audit queue: persistent SQLite, ordered by calibrated percentile.
+"""The human audit queue: persistent SQLite (or a shared PostgreSQL), ordered by calibrated percentile.
 
 Held actions wait here with their evidence bundle until a reviewer decides: ``approve``,
 ``modify`` (approve an edited action), ``reject``, ``terminate`` (halt the run and quarantine its
 artifacts) or ``escalate`` (to a more senior reviewer; the item stays open). A live counter
 compares audits used with what the budget allows for the actions seen so far.
+
+A queue whose run shares it (``control/queue.json`` beside the file, see :mod:`._postgres`) keeps its
+items in PostgreSQL with the same SQL; every caller still opens it by its path.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from proctor.control.audit._postgres import connect_shared, shared_queue
 from proctor.control.audit._sqlite import QueueUnavailable, connect
 from proctor.control.core import Action, MonitorVerdict
 from proctor.log import utcnow
@@ -105,14 +109,21 @@ def _item(row: object) -> AuditItem:
 
 
 class AuditQueue:
-    """The queue in one SQLite file (WAL mode, busy timeout)."""
+    """The queue in one SQLite file (WAL mode, busy timeout), or in the PostgreSQL database its run shares.
+
+    Raises:
+        QueueUnavailable: when the file naming the shared database is unreadable.
+    """
 
     def __init__(self, path: Path, *, budget: float = 0.02, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path).expanduser()
         self.budget_fraction = budget
         self.busy_timeout_ms = busy_timeout_ms
+        self.shared = shared_queue(self.path)
 
     def _conn(self, write: bool = False):  # type: ignore[no-untyped-def]
+        if self.shared is not None:
+            return connect_shared(self.shared, self.busy_timeout_ms, _SCHEMA, write=write)
         return connect(self.path, self.busy_timeout_ms, _SCHEMA, write=write)
 
     def enqueue(self, evidence: Evidence, *, digest: str, score: float, percentile: float,
@@ -132,7 +143,8 @@ class AuditQueue:
                 " evidence) VALUES (?,?,?,?,?,?,?,?,'pending',?)",
                 (item_id, utcnow().isoformat(), evidence.node, digest, score, percentile, protocol, reason,
                  evidence.model_dump_json()))
-            db.execute("INSERT INTO counters VALUES ('audits', 1) ON CONFLICT(name) DO UPDATE SET value=value+1")
+            db.execute("INSERT INTO counters VALUES ('audits', 1) "
+                       "ON CONFLICT(name) DO UPDATE SET value=counters.value+1")
         return item_id
 
     def get(self, item_id: str) -> AuditItem:
@@ -217,12 +229,16 @@ class AuditQueue:
     def count_action(self) -> None:
         """Count one action that went through the gate (for the budget counter)."""
         with self._conn(write=True) as db:
-            db.execute("INSERT INTO counters VALUES ('seen', 1) ON CONFLICT(name) DO UPDATE SET value=value+1")
+            db.execute("INSERT INTO counters VALUES ('seen', 1) ON CONFLICT(name) DO UPDATE SET value=counters.value+1")
 
     def budget(self) -> BudgetStatus:
         """Audits used so far against ``budget x actions seen``."""
         with self._conn() as db:
             counts = {r["name"]: int(r["value"]) for r in db.execute("SELECT name, value FROM counters")}
+        if self.shared is not None and self.path.exists():  # the gate counts actions seen in the local file
+            with connect(self.path, self.busy_timeout_ms, _SCHEMA) as local:
+                counts["seen"] = counts.get("seen", 0) + sum(
+                    int(r["value"]) for r in local.execute("SELECT value FROM counters WHERE name='seen'"))
         seen, used = counts.get("seen", 0), counts.get("audits", 0)
         allowed = self.budget_fraction * seen
         return BudgetStatus(budget=self.budget_fraction, seen=seen, used=used, allowed=round(allowed, 3),
