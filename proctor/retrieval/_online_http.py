@@ -123,8 +123,11 @@ class PoliteTransport(httpx.BaseTransport):
         self._serial = {"arxiv": threading.Lock()}
 
     def _wire(self, request: httpx.Request, source: str) -> httpx.Request:
-        """A copy of ``request`` with the key added (the original, which the cache stores, stays clean)."""
+        """A copy of ``request`` with the key added (the original, which the cache stores, stays clean);
+        only for the source's own host (a redirect elsewhere never carries it)."""
         key = api_key(source)
+        if key and request.url.host != httpx.URL(self.online.source(source).base_url).host:
+            key = None
         url, headers = request.url, httpx.Headers(request.headers)
         if key and source in _KEY_HEADER:
             headers[_KEY_HEADER[source]] = key

@@ -142,8 +142,8 @@ class OnlineSource(abc.ABC):
             if page.total is not None and page.next_offset >= page.total:
                 break
             offset = page.next_offset
-        seen: set[str] = set()
-        return [p for p in papers if not (p.paper_id in seen or seen.add(p.paper_id))][:limit]  # type: ignore[func-returns-value]
+        unique = {p.paper_id: p for p in reversed(papers)}  # the first of each id wins
+        return [unique[i] for i in dict.fromkeys(p.paper_id for p in papers)][:limit]
 
     def pdf_url(self, paper: OnlinePaper) -> str | None:
         """Where to fetch ``paper``'s open-access PDF: arXiv's copy first, else the one the source lists."""

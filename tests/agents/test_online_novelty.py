@@ -22,7 +22,9 @@ from tests.retrieval.online_server import FakeLiterature, FakePaper, online_over
 BODY = [("1 Introduction", "Raising the toy knob scale to three improves accuracy in toy experiments. " * 3),
         ("2 Method", "We raise the toy knob scale from one to three and measure the accuracy with seeds. " * 3)]
 PAPERS = [FakePaper(f"w{i}", f"Scaling the toy knob, study {i}", f"We raise the toy knob scale and measure "
-                    f"accuracy (study {i}).", arxiv_id=f"2301.0000{i}", body=BODY) for i in range(1, 4)]
+                    f"accuracy (study {i}).", arxiv_id=f"2301.0000{i}", body=BODY) for i in range(1, 4)] + [
+    FakePaper("w4", "Toy knob scale and accuracy", "We raise the toy knob scale to three and measure accuracy.")]
+# (w4 lists no open-access PDF: its abstract stays the online passage)
 S2_KEY = "s2-run-key-abcdef012345"
 
 
@@ -69,16 +71,18 @@ def test_an_online_run_cites_online_and_full_text_paragraphs(tmp_path: Path, fak
     run, record = _run(tmp_path, *online_overrides(fake.base, str(tmp_path / "http")))
     assert record["status"] == "checked" and record["decided_by"] == "model" and record["novel"] is False
     origins = {c["origin"] for c in record["cited"]}
-    assert "fulltext" in origins and any(o.startswith("online:") or o == "fulltext" for o in origins), origins
+    assert {"fulltext", "online:semantic_scholar"} <= origins, origins
     assert any(c["origin"] == "fulltext" and c["passage"]["section"] in ("Introduction", "Method")
                for c in record["cited"])
     assert record["online"]["searches"][0]["source"] == "semantic_scholar"
-    assert [f["status"] for f in record["online"]["fulltext"]][:1] == ["added"]
+    statuses = {f["paper_id"]: (f["status"], f["reason"]) for f in record["online"]["fulltext"]}
+    assert statuses.get("s2:w4", ("skipped", "no open-access PDF listed")) == ("skipped", "no open-access PDF listed")
+    assert "added" in {s for s, _ in statuses.values()}, statuses
     assert record["rule"]["calibrated"] is False and record["rule"]["threshold"] == 0.75  # hashing: no calibration
     # every request that left the machine was a gated, audited action whose digest covers source and URL
     decided = {e.action_digest for e in run.events.read() if e.event == "gate_decision"}
     search = record["online"]["searches"][0]["attempts"][0]
-    first = record["online"]["fulltext"][0]
+    first = next(f for f in record["online"]["fulltext"] if f["status"] == "added")
     for query, source, url in (("toy knob scale accuracy", "semantic_scholar", search["url"]),
                                (f"full text of: {first['title']}", "arxiv", first["url"])):
         action = Action(node="check_novelty", payload=LiteratureQuery(query=query, source=source, url=url))

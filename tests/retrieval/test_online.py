@@ -207,3 +207,12 @@ def test_an_online_query_shows_source_and_url_and_a_local_one_is_unchanged() -> 
         query="sparse attention", source="semantic_scholar", url="http://x/graph/v1/paper/search?query=sparse"))
     assert "online request to semantic_scholar: GET http://x/graph/v1/paper/search?query=sparse" in render_action(online)
     assert online.digest() != Action(node="check_novelty", payload=local).digest()
+
+
+def test_a_key_is_sent_only_to_its_own_service(tmp_path: Path, fake: FakeLiterature,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMANTIC_SCHOLAR_API_KEY", S2_KEY)
+    settings = _settings(tmp_path, fake.base, "retrieval.online.semantic_scholar.base_url=http://localhost:1")
+    http = OnlineHTTP(settings)
+    http.get(f"{fake.base}/graph/v1/paper/p1", source="semantic_scholar")  # another host than its base_url
+    assert "x-api-key" not in fake.requests[0]["headers"]
