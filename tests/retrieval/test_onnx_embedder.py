@@ -28,3 +28,11 @@ def test_int8_export_is_cached_and_agrees_with_the_torch_model(tmp_path: Path) -
     assert fast.identity != exact.identity and fast.identity.startswith("onnx-int8:")
     assert fast.embed([]).shape == (0, 384)
     assert "minilm-int8" in EMBEDDERS.names()
+
+
+def test_a_vector_does_not_depend_on_the_other_texts(tmp_path: Path) -> None:
+    fast = OnnxEmbedder(onnx_model_dir(minilm_path(), root=tmp_path))
+    texts = ["short", "a much longer text about training small networks on tabular data", "mid length text"]
+    together = fast.embed(texts)
+    one_by_one = np.concatenate([fast.embed([t]) for t in texts])
+    assert np.allclose(together, one_by_one, atol=1e-6)  # a text's vector never depends on its batch mates
