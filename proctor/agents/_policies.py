@@ -125,7 +125,7 @@ class NodePolicies:
         payload: Any
         if isinstance(p, LiteratureQuery):
             out = await model.structured(messages, _QueryOut, max_tokens=80, seed=seed)
-            payload = LiteratureQuery(query=" ".join(out.query.split()))
+            payload = p.model_copy(update={"query": " ".join(out.query.split()), "url": None})
             if not payload.query:
                 raise PolicyFailed("the policy wrote an empty query")
         elif isinstance(p, ShellCommand):

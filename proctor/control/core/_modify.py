@@ -60,7 +60,8 @@ def modify_action(original: Action, text: str) -> Action:
         payload = (p.model_copy(update={"argv": argv}) if isinstance(p, ShellCommand)
                    else p.model_copy(update={"command": argv}))
     elif isinstance(p, LiteratureQuery):
-        payload = LiteratureQuery(query=" ".join(text.split()))
+        # keep where it goes (an online source); the URL is the old query's, so it is dropped
+        payload = p.model_copy(update={"query": " ".join(text.split()), "url": None})
     else:
         payload = p.model_copy(update={"text": text})
     return original.model_copy(update={"id": secrets.token_hex(6), "payload": payload,
