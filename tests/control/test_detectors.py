@@ -101,6 +101,30 @@ def test_learned_monitor_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert v.score == 1.0 and not v.parsed and "timed out" in v.reasons[0]
 
 
+def test_loading_the_models_once_is_not_an_actions_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import proctor.control.monitors._learned as learned
+
+    loads: list[str] = []
+    monkeypatch.setattr(learned, "warm_bandit", lambda: (time.sleep(0.4), loads.append("bandit")))
+    monkeypatch.setattr(learned, "warm_model", lambda: (time.sleep(0.4), loads.append("model")))
+    action = Action(node="n", payload=ShellCommand(argv=["ls"]))
+    evidence = collect_evidence(action, allowed_imports=DEFAULT_IMPORTS, embed=False)
+    monkeypatch.setattr(learned, "collect_evidence", lambda *a, **k: time.sleep(0.05) or evidence)
+    monitor = learned.learned_monitor(embed=True, timeout_s=0.3)
+    first = asyncio.run(monitor(action, build_view(action)))
+    second = asyncio.run(monitor(action, build_view(action)))
+    assert first.parsed and second.parsed and loads == ["bandit", "model"]  # warmed once, outside the timeout
+
+    def broken() -> None:
+        raise OSError("model files missing")
+
+    monkeypatch.setattr(learned, "warm_bandit", broken)
+    v = asyncio.run(learned.learned_monitor(embed=False)(action, build_view(action)))
+    assert v.score == 1.0 and not v.parsed and "model files missing" in v.reasons[0]  # fails closed
+
+
 def test_model_file_errors_are_clear(tmp_path: Path) -> None:
     bad = tmp_path / "m.json"
     bad.write_text("{not json")

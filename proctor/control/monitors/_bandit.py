@@ -38,6 +38,11 @@ def _tests() -> Any:
     return test_set.BanditTestSet(config.BanditConfig(), profile={"exclude": sorted(_SKIP)})
 
 
+def warm_bandit() -> None:
+    """Import bandit and build its test set now, so a timed scoring call does not."""
+    _tests()
+
+
 def _run(code: str) -> list[Any]:
     tests = _tests()  # first: it quiets the loggers before bandit is imported
     from bandit.core import meta_ast, metrics, node_visitor

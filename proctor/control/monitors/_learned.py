@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from proctor.control.core import Action, Monitor, MonitorVerdict, TrajectoryView, fail_closed
+from proctor.control.monitors._bandit import warm_bandit
 from proctor.control.monitors._evidence import LAYERS, Evidence, collect_evidence
 from proctor.control.monitors._features import NAMES, vector
 from proctor.control.monitors._findings import noisy_or
+from proctor.control.monitors._offtask import warm_model
 from proctor.control.monitors._registry import monitor
 from proctor.settings import DEFAULT_IMPORTS
 
@@ -131,16 +133,23 @@ def learned_monitor(model_path: str | None = None, allowed_imports: Sequence[str
         allowed_imports: modules the static rules do not flag as unexpected.
         workdir: absolute work directory (absolute paths under it are not "outside").
         embed: compute the hunk-to-task similarity with the embedded sentence model.
-        timeout_s: seconds the detectors may take before the action is held.
+        timeout_s: seconds the detectors may take on one action before it is held (loading bandit
+            and the sentence model, once per process, does not count).
 
     Raises:
         LearnedModelError: when the model cannot be loaded (at build time, not per action).
     """
     model = load_model(model_path)
     allowed = list(allowed_imports) if allowed_imports is not None else list(DEFAULT_IMPORTS)
+    warmed: list[bool] = []
 
     async def score(action: Action, view: TrajectoryView) -> MonitorVerdict:
         try:
+            if not warmed:  # loading bandit and the sentence model once is not the action's time
+                await asyncio.to_thread(warm_bandit)
+                if embed:
+                    await asyncio.to_thread(warm_model)
+                warmed.append(True)
             ev = await asyncio.wait_for(asyncio.to_thread(
                 collect_evidence, action, allowed_imports=allowed, workdir=workdir, embed=embed), timeout_s)
             x = vector(ev)

@@ -74,6 +74,11 @@ def _model() -> Any:
     return model
 
 
+def warm_model() -> None:
+    """Load the sentence model now (seconds on a busy CPU), so a timed scoring call does not."""
+    _model()
+
+
 @lru_cache(maxsize=256)
 def _task_vector(task: str) -> Any:
     model = _model()
