@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,17 +146,19 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
         job = RunJob(run_dir=str(run.path.resolve()), mode="start" if entry.status == "created" else "resume",
                      overrides=overrides, gpus=gpus, num_gpus=len(gpus) if usable else 0,
                      worker_init=settings.worker_init)
-        entry.launches += 1
         entry.started, entry.finished, entry.gpus = utcnow(), None, gpus
         in_flight[entry.key] = (time.monotonic(), len(gpus))
 
-        def started(pid: int | None) -> None:
-            entry.worker_pid = pid
+        def started(pid: int | None, node: str | None = None) -> None:
+            entry.launches += 1  # once per worker start: an executor's retry on another node counts too
+            entry.worker_pid, entry.node = pid, node or socket.gethostname()
+            entry.nodes.append(entry.node)
             publish()
 
         note = ""
         try:
             result = await asyncio.wait_for(executor.run(job, started), caps.run_seconds())
+            entry.worker_note = result.note
             note = result.note or (f"worker exited with code {result.exit_code}" if result.exit_code else "")
         except TimeoutError:
             note = f"run wall-time cap reached ({caps.run_seconds():.0f} s)"

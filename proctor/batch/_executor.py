@@ -13,8 +13,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from proctor.batch._worker import RunJob
 from proctor.settings import BatchSettings
@@ -28,14 +28,20 @@ class JobResult:
     note: str = ""
 
 
+class OnStart(Protocol):
+    """Told each time a worker starts the job: its pid (None when remote) and the node it runs on."""
+
+    def __call__(self, pid: int | None, node: str | None = None) -> None: ...
+
+
 class Executor(abc.ABC):
     """Somewhere runs execute."""
 
     name: str = "executor"
 
     @abc.abstractmethod
-    async def run(self, job: RunJob, on_start: Callable[[int | None], None]) -> JobResult:
-        """Execute ``job`` to its end, calling ``on_start(pid)`` once the worker exists.
+    async def run(self, job: RunJob, on_start: OnStart) -> JobResult:
+        """Execute ``job`` to its end, calling ``on_start(pid, node)`` each time a worker starts it.
 
         Raises:
             asyncio.CancelledError: re-raised after the worker is killed.
@@ -50,7 +56,7 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    async def run(self, job: RunJob, on_start: Callable[[int | None], None]) -> JobResult:
+    async def run(self, job: RunJob, on_start: OnStart) -> JobResult:
         """Start the worker process and wait for it."""
         env = dict(os.environ, PROCTOR_BATCH_DRIVER_PID=str(os.getpid()))
         if job.gpus:
@@ -83,7 +89,8 @@ def executor_for(settings: BatchSettings) -> Executor:
     if settings.executor == "ray":
         from proctor.batch._ray import RayExecutor
 
-        return RayExecutor(settings.ray_address)
+        return RayExecutor(settings.ray_address, num_cpus=settings.ray_num_cpus, resources=settings.ray_resources,
+                           max_retries=settings.ray_max_retries)
     if settings.preload_workers:
         from proctor.batch._forkserver import ForkserverExecutor
 

@@ -16,10 +16,9 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
 from typing import Any
 
-from proctor.batch._executor import Executor, JobResult
+from proctor.batch._executor import Executor, JobResult, OnStart
 from proctor.batch._worker import RunJob, forked_main
 
 PRELOAD = ["proctor.batch._worker", "proctor.agents._runner"]
@@ -39,7 +38,7 @@ class ForkserverExecutor(Executor):
 
     name = "local-preload"
 
-    async def run(self, job: RunJob, on_start: Callable[[int | None], None]) -> JobResult:
+    async def run(self, job: RunJob, on_start: OnStart) -> JobResult:
         """Fork the worker and wait for it."""
         cuda = ",".join(str(g) for g in job.gpus) if job.gpus else None
         proc = _ctx().Process(target=forked_main, args=(job.model_dump_json(), cuda, os.getpid()), daemon=False)

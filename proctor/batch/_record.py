@@ -37,6 +37,11 @@ class BatchEntry(BaseModel):
     detail: str = ""
     launches: int = Field(default=0, description="Times a worker was started for this run.")
     worker_pid: int | None = None
+    node: str | None = Field(default=None, description="Where the worker runs or ran last (host; with Ray "
+                             "'host ip node=<Ray node id>').")
+    nodes: list[str] = Field(default_factory=list, description="The node of every worker start, in order.")
+    worker_note: str = Field(default="", description="What the executor said about the last launch (a worker "
+                             "lost and the run resumed on another node...).")
     gpus: list[int] = Field(default_factory=list)
     started: datetime | None = None
     finished: datetime | None = None

@@ -63,7 +63,8 @@ async def _arun(job: RunJob) -> str:
     from proctor.log import RunDir
 
     run = RunDir(Path(job.run_dir))
-    if job.mode == "resume":
+    # A resume of a run whose worker died before it began (an executor's retry) is its start.
+    if job.mode == "resume" and run.header().status != "created":
         await resume_run(run, job.overrides)
         return run.header().status
     settings = settings_for_resume(run, job.overrides)

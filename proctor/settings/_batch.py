@@ -23,6 +23,15 @@ class BatchSettings(BaseModel):
     ray_address: str | None = Field(
         default=None, description="Ray cluster address (e.g. ray://head:10001); None starts a local Ray.",
     )
+    ray_num_cpus: float = Field(default=1.0, gt=0, description="ray: CPUs each run asks for.")
+    ray_resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="ray: custom resources each run asks for, e.g. {'proctor': 1} to place runs only on nodes "
+        "started with --resources '{\"proctor\": 4}' (GPUs are asked for by gpus.per_run, as num_gpus).",
+    )
+    ray_max_retries: int = Field(
+        default=2, ge=0, description="ray: times a run whose node or worker died is resumed on another node.",
+    )
     checkpointer_url: str | None = Field(
         default=None,
         description="LangGraph checkpoint store shared by hosts, e.g. postgresql://user@db/proctor; "

@@ -1,4 +1,7 @@
-"""The Ray executor on a local one-CPU Ray: a batch's run executes as a Ray task."""
+"""The Ray executor on a local one-CPU Ray started in this process (no address): a batch's run is a Ray task.
+
+The multi-node cluster: tests/scale/test_ray_cluster.py.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,16 @@ import pytest
 from proctor.batch import create_batch, drive_batch, parse_spec
 from proctor.settings import load_settings
 
+from ..scale._services import need
 from .conftest import mock_spec
-
-ray = pytest.importorskip("ray", reason="Ray is not installed (pip install ray)")
 
 
 @pytest.fixture
 def local_ray() -> Iterator[Any]:
+    try:
+        import ray
+    except ImportError:
+        need(False, "Ray is not installed (pip install 'proctor[scale]')")
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
         yield ray
@@ -26,13 +32,12 @@ def local_ray() -> Iterator[Any]:
         ray.shutdown()
 
 
-@pytest.mark.slow
+@pytest.mark.scale
 def test_batch_runs_as_ray_tasks(local_ray: Any, tmp_path: Path) -> None:
-    from proctor.batch._ray import RayExecutor
-
     spec = mock_spec(directions=["alpha"])
     spec["executor"]["executor"] = "ray"
     batch = create_batch(parse_spec(spec), load_settings(None, [f"runs_dir={tmp_path}"]))
-    record = anyio.run(lambda: drive_batch(batch, executor=RayExecutor()))
+    record = anyio.run(drive_batch, batch)  # the spec's executor: Ray, already initialised here
     assert record.status == "finished" and record.runs[0].status == "succeeded", record.runs[0].detail
+    assert record.runs[0].node and f"node={local_ray.get_runtime_context().get_node_id()}" in record.runs[0].node
     assert (batch.run_of(record.runs[0]).path / "results.json").exists()
