@@ -145,7 +145,8 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
             overrides.append("sandbox.gpus=0")
         job = RunJob(run_dir=str(run.path.resolve()), mode="start" if entry.status == "created" else "resume",
                      overrides=overrides, gpus=gpus, num_gpus=len(gpus) if usable else 0,
-                     worker_init=settings.worker_init)
+                     worker_init=settings.worker_init, artifacts=settings.artifacts,
+                     worker_runs_dir=str(settings.worker_runs_dir) if settings.worker_runs_dir else None)
         entry.started, entry.finished, entry.gpus = utcnow(), None, gpus
         in_flight[entry.key] = (time.monotonic(), len(gpus))
 

@@ -9,8 +9,8 @@ records, then runs the job.
 A node or worker that dies mid-run (host lost, OOM kill) is a system failure, not the run's: the run is
 submitted again, up to ``batch.ray_max_retries`` times, as a *resume* from its last checkpoint, and Ray
 places it on a node that is alive. Runs on several hosts must share the run directories (a shared
-filesystem, or :mod:`._artifacts` copying them back to the coordinator), the checkpoint store
-(``batch.checkpointer_url``) and, for retrieval, the chroma server (``batch.chroma_url``).
+filesystem), or ship them with the job and back (``batch.artifacts="copy"``, :mod:`._artifacts`); and,
+for retrieval, the chroma server (``batch.chroma_url``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ import asyncio
 import json
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from proctor.batch._artifacts import CopyBackFailed
 from proctor.batch._executor import Executor, JobResult, OnStart
 from proctor.batch._worker import RunJob, run_job
 
@@ -36,9 +39,11 @@ def _ray() -> Any:
     return ray
 
 
-def _task(job_json: str) -> Iterator[Any]:
-    """Runs on a Ray worker: yields where it runs, then ``(exit code, run status)``."""
+def _task(job_json: str, shipped: bytes | None = None) -> Iterator[Any]:
+    """Runs on a Ray worker: yields where it runs, then how the run ended (and its directory, when shipped)."""
     import ray
+
+    from proctor.batch._artifacts import audit_heads, pack, unpack_for_worker
 
     ctx = ray.get_runtime_context()
     yield {"host": socket.gethostname(), "ip": ray.util.get_node_ip_address(), "node_id": ctx.get_node_id(),
@@ -47,8 +52,16 @@ def _task(job_json: str) -> Iterator[Any]:
     assigned = [int(float(g)) for g in ray.get_gpu_ids()]
     if assigned:  # the GPUs Ray gave this task on this node, not the ids the spec listed
         job.overrides.append(f"sandbox.gpu_ids={json.dumps(assigned)}")
+    local = None
+    if shipped is not None:  # artifacts=copy: run in a copy on this node, hand the directory back
+        home = Path(job.run_dir)
+        root = Path(job.worker_runs_dir or Path(tempfile.gettempdir()) / "proctor-runs")
+        local = unpack_for_worker(shipped, root, home.parent.parent.name, home.name)
+        job.run_dir = str(local)
     status = run_job(job)
-    yield (0 if status in ("succeeded", "paused") else 1), status
+    yield {"code": 0 if status in ("succeeded", "paused") else 1, "status": status,
+           "dir": pack(local) if local else None, "heads": audit_heads(local) if local else {},
+           "local": str(local) if local else None}
 
 
 def node_label(info: dict[str, Any]) -> str:
@@ -86,6 +99,8 @@ class RayExecutor(Executor):
                 lost.append(str(exc))
                 job = job.model_copy(update={"mode": "resume"})
                 continue
+            except CopyBackFailed as exc:
+                return JobResult(None, str(exc)[:2000])
             except Exception as exc:  # noqa: BLE001 - the task itself failed: Ray's error is the note
                 return JobResult(None, f"ray task failed: {type(exc).__name__}: {exc}"[:2000])
             return JobResult(code, f"resumed from its checkpoint after losing its worker: {'; '.join(lost)}"
@@ -94,18 +109,20 @@ class RayExecutor(Executor):
                                f"{self.max_retries}): {'; '.join(lost)}"[:2000])
 
     async def _attempt(self, job: RunJob, on_start: OnStart) -> tuple[int, str]:
+        from proctor.batch._artifacts import land, pack
+
         options: dict[str, Any] = {"num_cpus": self.num_cpus, "num_gpus": job.num_gpus,
                                    "num_returns": "streaming"}
         if self.resources:
             options["resources"] = self.resources
-        gen = self._remote.options(**options).remote(job.model_dump_json())
+        shipped = pack(Path(job.run_dir)) if job.artifacts == "copy" else None
+        gen = self._remote.options(**options).remote(job.model_dump_json(), shipped)
         node = "?"
         try:
             info = await (await gen.__anext__())
             node = node_label(info)
             on_start(None, node)
-            code, status = await (await gen.__anext__())
-            return int(code), str(status)
+            end = await (await gen.__anext__())
         except asyncio.CancelledError:
             self.ray.cancel(gen, force=True)
             raise
@@ -113,6 +130,12 @@ class RayExecutor(Executor):
             raise  # an error inside the task: not a lost node
         except self.ray.exceptions.RayError as exc:  # worker crashed, node died, object lost
             raise _Lost(f"{type(exc).__name__} on {node}") from exc
+        if end["dir"] is not None:
+            try:
+                land(Path(job.run_dir), end["dir"], end["heads"])
+            except CopyBackFailed as exc:
+                raise CopyBackFailed(f"{exc}; the run's copy stays at {end['local']} on {node}") from exc
+        return int(end["code"]), str(end["status"])
 
     async def aclose(self) -> None:
         """Leave the cluster running; nothing to release per batch."""

@@ -34,6 +34,8 @@ class RunJob(BaseModel):
     gpus: list[int] = Field(default_factory=list, description="GPU indices given to this run (local executor).")
     num_gpus: int = Field(default=0, description="GPUs to request (Ray resource).")
     worker_init: str | None = Field(default=None, description="'module:function' called before the run.")
+    artifacts: Literal["shared", "copy"] = Field(default="shared", description="'copy': the run directory travels with the job.")
+    worker_runs_dir: str | None = Field(default=None, description="artifacts=copy: where the node keeps its copy.")
 
 
 def call_worker_init(target: str | None) -> None:

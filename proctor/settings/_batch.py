@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ExecutorKind = Literal["local", "ray"]
+ArtifactsMode = Literal["shared", "copy"]
 
 
 class BatchSettings(BaseModel):
@@ -31,6 +32,16 @@ class BatchSettings(BaseModel):
     )
     ray_max_retries: int = Field(
         default=2, ge=0, description="ray: times a run whose node or worker died is resumed on another node.",
+    )
+    artifacts: ArtifactsMode = Field(
+        default="shared",
+        description="ray: 'shared': run directories on a filesystem every node mounts at the same path; 'copy': "
+        "each run's directory is shipped to its node with the job and copied back to the coordinator when the "
+        "run ends (layout unchanged, audit log verifiable there).",
+    )
+    worker_runs_dir: Path | None = Field(
+        default=None, description="artifacts=copy: where a node keeps the runs it executes "
+        "(<dir>/<batch>/<run>; default <tmp>/proctor-runs).",
     )
     checkpointer_url: str | None = Field(
         default=None,
@@ -67,6 +78,14 @@ class BatchSettings(BaseModel):
         "its run (plugin registration; tests script mock models with it).",
     )
     poll_s: float = Field(default=0.5, gt=0, description="How often the batch loop checks its workers.")
+
+    @model_validator(mode="after")
+    def _copy_keeps_checkpoints_inside(self) -> BatchSettings:
+        if self.artifacts == "copy" and self.checkpointer_url:
+            raise ValueError("batch.artifacts='copy' carries each run's checkpoints inside its directory; with a "
+                             "shared checkpointer_url they would run ahead of the copied files after a lost node: "
+                             "unset one of them")
+        return self
 
 
 def batch_settings_of(settings: Any) -> BatchSettings:

@@ -20,7 +20,8 @@ from .conftest import mock_spec
 
 
 @pytest.fixture
-def local_ray() -> Iterator[Any]:
+def local_ray(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # else a new local Ray writes ~/.ray/auth_token
     try:
         import ray
     except ImportError:

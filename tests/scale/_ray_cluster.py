@@ -59,7 +59,9 @@ class RayCluster:
     def __init__(self, env: dict[str, str]) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="proctor-ray-"))
         self.port = free_port()
-        self.env = {**os.environ, **env, **FAST_HEALTH, "RAY_USAGE_STATS_ENABLED": "0"}
+        # Token auth off explicitly: a ~/.ray/auth_token left by any local ray.init() would turn it on for
+        # some processes of the cluster and not others.
+        self.env = {**os.environ, **env, **FAST_HEALTH, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
         self.nodes: dict[str, Node] = {}
         self._names: dict[str, str] = {}
         self._next_ports = 21000 + (os.getpid() % 50) * 400

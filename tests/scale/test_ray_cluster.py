@@ -54,7 +54,7 @@ def _batch_cli(cluster: RayCluster, spec: dict[str, Any], root: Path) -> subproc
     spec["executor"].update({"executor": "ray", "ray_address": cluster.address})
     path = root / f"{spec['name']}.yaml"
     path.write_text(yaml.safe_dump(spec))
-    env = dict(os.environ, PROCTOR_AUDIT_KEY=AUDIT_KEY)
+    env = dict(os.environ, PROCTOR_AUDIT_KEY=AUDIT_KEY, RAY_AUTH_MODE="disabled")
     return subprocess.Popen([sys.executable, "-m", "proctor.cli", "batch", "run", str(path), "--no-live",
                              "--set", f"runs_dir={root / 'runs'}"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -63,6 +63,10 @@ def _batch_cli(cluster: RayCluster, spec: dict[str, Any], root: Path) -> subproc
 def _record(root: Path, name: str) -> tuple[BatchDir, BatchRecord]:
     [batch] = [b for b in BatchDir.all(root / "runs" / "batches") if b.path.name.split("_")[1] == name]
     return batch, batch.refresh(batch.load())
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _alive(pid: int) -> bool:
@@ -79,8 +83,9 @@ def _node_name(cluster: RayCluster, label: str) -> str:
 
 def test_runs_are_placed_by_gpu_and_custom_resources(cluster: RayCluster, tmp_path: Path) -> None:
     gpu = mock_spec(name="gpu", directions=["alpha"], gpus={"ids": [0], "per_run": 1})
-    disk = mock_spec(name="disk", directions=["beta"])
-    disk["executor"]["ray_resources"] = {"big_disk": 1}
+    disk = mock_spec(name="disk", directions=["beta"])  # and its run directory shipped to the node and back
+    disk["executor"].update({"ray_resources": {"big_disk": 1}, "artifacts": "copy",
+                             "worker_runs_dir": str(tmp_path / "node-local")})
     drivers = [_batch_cli(cluster, gpu, tmp_path), _batch_cli(cluster, disk, tmp_path)]
     for driver in drivers:
         out, _ = driver.communicate(timeout=300)
@@ -89,9 +94,13 @@ def test_runs_are_placed_by_gpu_and_custom_resources(cluster: RayCluster, tmp_pa
     [entry] = record.runs
     assert entry.status == "succeeded" and _node_name(cluster, entry.node or "") == "w2"  # the only GPU
     assert batch.run_of(entry).header().settings["sandbox"]["gpu_ids"] == [0]  # the id Ray assigned there
-    _, record = _record(tmp_path, "disk")
+    batch, record = _record(tmp_path, "disk")
     [entry] = record.runs
     assert entry.status == "succeeded" and _node_name(cluster, entry.node or "") == "w1"  # the big disk
+    home = batch.run_of(entry).path
+    on_node = tmp_path / "node-local" / batch.path.name / home.name
+    assert (on_node / "results.json").exists()  # it ran in the node's copy...
+    assert _files(home) == _files(on_node)  # ...and came back whole, the layout unchanged
 
 
 def test_runs_spread_over_nodes_and_a_killed_node_resumes_elsewhere(cluster: RayCluster, tmp_path: Path) -> None:
