@@ -1,7 +1,7 @@
 """Benchmark batches: throughput of N concurrent runs (runs/hour) and the scheduler's overhead.
 
 Usage: ``python bench/batch.py [--mock] [--runs N] [--concurrency C] [--ideas K] [--executor local|ray]
-[--preload] [--json OUT]``
+[--preload] [--json OUT]``, or ``python bench/batch.py --ray-workers 1,2,3 [--runs 12] [--embedded-runs 2]``
 
 * throughput: one batch of N runs (ideation only, ``workflow.stages=[]``), C at a time, on the
   embedded ``local/gemma-3-270m`` (default) or on scripted mock models (``--mock``: a quick figure
@@ -11,6 +11,13 @@ Usage: ``python bench/batch.py [--mock] [--runs N] [--concurrency C] [--ideas K]
 * driver overhead: batch wall time minus the ideal ``sum(run seconds) / C``;
 * scheduler overhead: ``schedule add`` and ``list`` latency on the SQLite job store, and the delay
   from a job falling due to its batch process being spawned (``serve`` waking every 0.5 s).
+
+* Ray scaling (``--ray-workers 1,2,3``): for each count, a fresh Ray cluster on this machine (a head with
+  no CPUs and that many one-CPU worker nodes, each its own ``ray start``), a batch of ``--runs`` mock runs
+  (and ``--embedded-runs`` on the embedded model) at concurrency = workers; runs/hour, scaling
+  efficiency against one worker (``rph(n) / (n * rph(1))``), and the coordinator's overhead per run
+  (median of the driver's wall time per run minus the time the run took inside its worker: scheduling,
+  worker start-up, bookkeeping). On one machine the workers share its cores: efficiency is bounded by them.
 
 The output states which models and executor were used.
 """
@@ -69,6 +76,60 @@ def _throughput(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "tokens": record.spend_tokens, "usd": round(record.spend_usd, 4)}
 
 
+def _ray_batch(address: str, workers: int, runs: int, ideas: int, mock: bool, tmp: Path) -> dict[str, Any]:
+    import ray
+
+    from proctor.batch import create_batch, drive_batch, parse_spec
+    from proctor.batch._ray import RayExecutor
+    from proctor.settings import load_settings
+
+    executor: dict[str, Any] = {"executor": "ray", "ray_address": address, "poll_s": 0.2}
+    settings: dict[str, Any] = {"workflow": {"stages": []}}
+    if mock:
+        executor["worker_init"] = f"{Path(__file__).resolve()}:mock_init"
+        settings["llm.allow_mock"] = True
+    spec = parse_spec({"name": "bench", "directions": [f"direction {i}" for i in range(runs)],
+                       "ideas_per_direction": ideas, "concurrency": workers, "executor": executor,
+                       "models": {"untrusted": "mock/u" if mock else "local/gemma-3-270m"}, "settings": settings})
+    batch = create_batch(spec, load_settings(None, [f"runs_dir={tmp}"]))
+    try:
+        start = time.perf_counter()
+        record = asyncio.run(drive_batch(batch, executor=RayExecutor(address)))
+        wall = time.perf_counter() - start
+    finally:
+        ray.shutdown()
+    ok = sum(e.status == "succeeded" for e in record.runs)
+    overhead = sorted(e.seconds - (e.run_seconds or 0.0) for e in record.runs)
+    return {"workers": workers, "runs": runs, "succeeded": ok, "wall_s": round(wall, 1),
+            "runs_per_hour": round(3600 * ok / wall, 1),
+            "nodes_used": len({e.node for e in record.runs}),
+            "coordinator_overhead_per_run_median_s": round(overhead[len(overhead) // 2], 2)}
+
+
+def _ray_scaling(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.scale._ray_cluster import RayCluster  # the scale tests' cluster: one `ray start` per node
+
+    out: dict[str, Any] = {}
+    for label, runs, mock in (("mock", args.runs, True), ("embedded", args.embedded_runs, False)):
+        if runs <= 0:
+            continue
+        rows = []
+        for n in args.ray_workers:
+            cluster = RayCluster({"RAY_AUTH_MODE": "disabled"})
+            try:
+                cluster.start_head()
+                cluster.add_workers(**{f"w{i}": {"num_cpus": 1} for i in range(n)})
+                rows.append(_ray_batch(cluster.address, n, runs, args.ideas, mock, tmp / f"{label}-{n}"))
+            finally:
+                cluster.close()
+        base = rows[0]["runs_per_hour"] / rows[0]["workers"]
+        for row in rows:
+            row["scaling_efficiency"] = round(row["runs_per_hour"] / (row["workers"] * base), 2) if base else None
+        out[label] = rows
+    return out
+
+
 def _worker_startup(repeat: int = 2) -> float:
     times = []
     for _ in range(repeat):
@@ -121,8 +182,23 @@ def main() -> None:
     parser.add_argument("--executor", choices=["local", "ray"], default="local")
     parser.add_argument("--preload", action="store_true",
                         help="local executor: fork workers from a preloaded fork server (batch.preload_workers)")
+    parser.add_argument("--ray-workers", type=lambda v: [int(x) for x in v.split(",")], default=None,
+                        help="Ray scaling: worker counts to compare, e.g. 1,2,3 (a fresh local cluster each)")
+    parser.add_argument("--embedded-runs", type=int, default=0,
+                        help="with --ray-workers: runs on the embedded model as well (the mock runs are --runs)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    if args.ray_workers:
+        os.environ["RAY_AUTH_MODE"] = "disabled"
+        with tempfile.TemporaryDirectory() as tmp:
+            result = {"models": {"mock": "scripted mock/u", "embedded": "local/gemma-3-270m"},
+                      "executor": "ray (head + n one-CPU worker nodes on this machine)", "cpus": os.cpu_count(),
+                      "load_avg_1m": round(os.getloadavg()[0], 1), "ideas_per_run": args.ideas,
+                      "ray_scaling": _ray_scaling(args, Path(tmp))}
+        print(json.dumps(result, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         result = {
             "models": "mock (scripted mock/u)" if args.mock else "embedded local/gemma-3-270m",

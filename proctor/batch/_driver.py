@@ -160,6 +160,8 @@ async def _drive(batch: BatchDir, record: BatchRecord, spec: BatchSpec, settings
         try:
             result = await asyncio.wait_for(executor.run(job, started), caps.run_seconds())
             entry.worker_note = result.note
+            if result.worker_seconds is not None:
+                entry.run_seconds = (entry.run_seconds or 0.0) + result.worker_seconds
             note = result.note or (f"worker exited with code {result.exit_code}" if result.exit_code else "")
         except TimeoutError:
             note = f"run wall-time cap reached ({caps.run_seconds():.0f} s)"

@@ -22,10 +22,12 @@ from proctor.settings import BatchSettings
 
 @dataclass(frozen=True)
 class JobResult:
-    """How a worker ended: its exit code (None when unknown) and a note for the run's record."""
+    """How a worker ended: its exit code (None when unknown), a note for the run's record, and the seconds the
+    run itself took inside the worker when the executor knows them (the rest is launch and bookkeeping)."""
 
     exit_code: int | None
     note: str = ""
+    worker_seconds: float | None = None
 
 
 class OnStart(Protocol):

@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,10 @@ def _task(job_json: str, shipped: bytes | None = None) -> Iterator[Any]:
         root = Path(job.worker_runs_dir or Path(tempfile.gettempdir()) / "proctor-runs")
         local = unpack_for_worker(shipped, root, home.parent.parent.name, home.name)
         job.run_dir = str(local)
+    began = time.perf_counter()
     status = run_job(job)
     yield {"code": 0 if status in ("succeeded", "paused") else 1, "status": status,
+           "seconds": time.perf_counter() - began,
            "dir": pack(local) if local else None, "heads": audit_heads(local) if local else {},
            "local": str(local) if local else None}
 
@@ -94,7 +97,7 @@ class RayExecutor(Executor):
         lost: list[str] = []
         for _attempt in range(self.max_retries + 1):
             try:
-                code, _status = await self._attempt(job, on_start)
+                code, seconds = await self._attempt(job, on_start)
             except _Lost as exc:
                 lost.append(str(exc))
                 job = job.model_copy(update={"mode": "resume"})
@@ -104,11 +107,11 @@ class RayExecutor(Executor):
             except Exception as exc:  # noqa: BLE001 - the task itself failed: Ray's error is the note
                 return JobResult(None, f"ray task failed: {type(exc).__name__}: {exc}"[:2000])
             return JobResult(code, f"resumed from its checkpoint after losing its worker: {'; '.join(lost)}"
-                             if lost else "")
+                             if lost else "", worker_seconds=seconds)
         return JobResult(None, f"worker lost {len(lost)} times, no retries left (batch.ray_max_retries="
                                f"{self.max_retries}): {'; '.join(lost)}"[:2000])
 
-    async def _attempt(self, job: RunJob, on_start: OnStart) -> tuple[int, str]:
+    async def _attempt(self, job: RunJob, on_start: OnStart) -> tuple[int, float]:
         from proctor.batch._artifacts import land, pack
 
         options: dict[str, Any] = {"num_cpus": self.num_cpus, "num_gpus": job.num_gpus,
@@ -135,7 +138,7 @@ class RayExecutor(Executor):
                 land(Path(job.run_dir), end["dir"], end["heads"])
             except CopyBackFailed as exc:
                 raise CopyBackFailed(f"{exc}; the run's copy stays at {end['local']} on {node}") from exc
-        return int(end["code"]), str(end["status"])
+        return int(end["code"]), float(end["seconds"])
 
     async def aclose(self) -> None:
         """Leave the cluster running; nothing to release per batch."""

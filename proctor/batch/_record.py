@@ -46,6 +46,8 @@ class BatchEntry(BaseModel):
     started: datetime | None = None
     finished: datetime | None = None
     seconds: float = Field(default=0.0, description="Wall seconds spent in workers, over all launches.")
+    run_seconds: float | None = Field(default=None, description="Of those, seconds the run itself took inside "
+                                      "its worker (Ray; the rest: scheduling, start-up, copies, bookkeeping).")
 
 
 class BatchRecord(BaseModel):

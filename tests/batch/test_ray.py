@@ -41,4 +41,6 @@ def test_batch_runs_as_ray_tasks(local_ray: Any, tmp_path: Path) -> None:
     record = anyio.run(drive_batch, batch)  # the spec's executor: Ray, already initialised here
     assert record.status == "finished" and record.runs[0].status == "succeeded", record.runs[0].detail
     assert record.runs[0].node and f"node={local_ray.get_runtime_context().get_node_id()}" in record.runs[0].node
+    run_s = record.runs[0].run_seconds
+    assert run_s is not None and 0 < run_s <= record.runs[0].seconds  # the run's own time, inside the launch
     assert (batch.run_of(record.runs[0]).path / "results.json").exists()
