@@ -149,8 +149,18 @@ def schedule_group() -> None:
     """Scheduled batches (served by `proctor scheduler`, or by cron/systemd with --print-*)."""
 
 
-_DB = click.option("--db", type=click.Path(dir_okay=False), default=None,
-                   help="Schedule database (default: $PROCTOR_STATE_DIR/schedule.sqlite).")
+_DB = click.option("--db", type=str, default=None,
+                   help="Schedule database: a SQLite file or a postgresql:// URL (default: batch.schedule_url, "
+                        "else $PROCTOR_STATE_DIR/schedule.sqlite).")
+
+
+def _schedule_db(db: str | None) -> Path | str:
+    """``--db`` as the batch package takes it: a URL as written (``Path`` would fold its ``//``), a file as a path."""
+    from proctor.batch import default_db
+
+    if not db:
+        return default_db()
+    return db if "://" in db else Path(db)
 
 
 @schedule_group.command("add")
@@ -169,7 +179,6 @@ def schedule_add(spec: str, cron: str, print_systemd: bool, print_crontab: bool,
         add_schedule,
         batch_command,
         crontab_line,
-        default_db,
         load_spec,
         systemd_units,
     )
@@ -186,7 +195,7 @@ def schedule_add(spec: str, cron: str, print_systemd: bool, print_crontab: bool,
                 click.echo(f"# {filename} (put in ~/.config/systemd/user/, then "
                            f"`systemctl --user enable --now proctor-batch-{name}.timer`)\n{text}")
             return
-        entry = add_schedule(Path(db) if db else default_db(), cron, spec, config=config, overrides=overrides)
+        entry = add_schedule(_schedule_db(db), cron, spec, config=config, overrides=overrides)
     except (CronError, ValueError, FileNotFoundError) as exc:
         fail(str(exc), EXIT_USAGE)
     console.print(f"scheduled {entry.id}: {entry.spec} at '{entry.cron}' UTC, next {entry.next_run}; "
@@ -199,12 +208,12 @@ def schedule_list(db: str | None) -> None:
     """List scheduled batches."""
     from rich.table import Table
 
-    from proctor.batch import default_db, list_schedules
+    from proctor.batch import list_schedules
 
     table = Table(title="scheduled batches (UTC)")
     for col in ("id", "cron", "spec", "next run"):
         table.add_column(col)
-    for e in list_schedules(Path(db) if db else default_db()):
+    for e in list_schedules(_schedule_db(db)):
         table.add_row(e.id, e.cron, e.spec, str(e.next_run or "paused"))
     console.print(table)
 
@@ -214,10 +223,10 @@ def schedule_list(db: str | None) -> None:
 @_DB
 def schedule_remove(schedule_id: str, db: str | None) -> None:
     """Remove a scheduled batch."""
-    from proctor.batch import ScheduleNotFound, default_db, remove_schedule
+    from proctor.batch import ScheduleNotFound, remove_schedule
 
     try:
-        remove_schedule(Path(db) if db else default_db(), schedule_id)
+        remove_schedule(_schedule_db(db), schedule_id)
     except ScheduleNotFound as exc:
         fail(str(exc), EXIT_USAGE)
     console.print(f"removed {schedule_id}")
@@ -233,10 +242,10 @@ def scheduler_cmd(db: str | None, wake: float) -> None:
 
     from rich.logging import RichHandler
 
-    from proctor.batch import default_db, serve
+    from proctor.batch import serve
 
     logging.basicConfig(level=logging.INFO, handlers=[RichHandler(console=console)], format="%(message)s")
-    path = Path(db) if db else default_db()
+    path = _schedule_db(db)
     console.print(f"serving {path}; Ctrl-C stops (running batches continue)")
     try:
         serve(path, wake_s=wake)

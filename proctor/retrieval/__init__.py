@@ -61,7 +61,7 @@ from proctor.retrieval._online_sources import (
 from proctor.retrieval._search import search, search_many, search_vector
 from proctor.retrieval._server import ChromaServerUnavailable, serve, serve_command
 from proctor.retrieval._sources import Skip
-from proctor.retrieval._store import ChromaStore, VectorStore
+from proctor.retrieval._store import ChromaStore, StoreUnavailable, VectorStore
 from proctor.retrieval._types import (
     Chunk,
     Document,
@@ -118,6 +118,7 @@ __all__ = [
     "SearchMode",
     "SharedDataMissing",
     "Skip",
+    "StoreUnavailable",
     "VectorStore",
     "acheck_novelty",
     "add_documents",

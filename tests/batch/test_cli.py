@@ -63,3 +63,12 @@ def test_schedule_commands(tmp_path: Path) -> None:
     assert CliRunner().invoke(_cli(), ["schedule", "remove", job_id, "--db", db]).exit_code == 2
     bad = CliRunner().invoke(_cli(), ["schedule", "add", "--cron", "61 2 * * *", str(spec), "--db", db])
     assert bad.exit_code == 2 and "invalid cron" in bad.output
+
+
+def test_schedule_db_keeps_a_url_whole() -> None:
+    from pathlib import Path
+
+    from proctor.cli._batch import _schedule_db
+
+    assert _schedule_db("postgresql://proctor@db.example:5432/proctor") == "postgresql://proctor@db.example:5432/proctor"
+    assert _schedule_db("state/schedule.sqlite") == Path("state/schedule.sqlite")
