@@ -150,7 +150,12 @@ async def run_baseline(ctx: RunContext, template: Any, exp_dir: Path, harness: P
                 argv = run_argv(template, name, config_path=config_path, seed=seed)
                 result = await harness_exec(ctx, box, argv, f"baseline {name}")
                 if not result.ok():
-                    raise RuntimeError(f"the template's baseline {name} failed (exit {result.exit_code}): "
+                    if getattr(result, "timed_out", False):
+                        raise RuntimeError(
+                            f"the template's baseline {name} timed out after {ctx.settings.sandbox.timeout_s:g} s "
+                            "(sandbox.timeout_s): raise it or shorten the experiment")
+                    memory = " (out of memory: raise sandbox.memory_mb)" if getattr(result, "oom_killed", False) else ""
+                    raise RuntimeError(f"the template's baseline {name} failed (exit {result.exit_code}){memory}: "
                                        f"{result.stderr[-1500:]}")
                 info = final_info_from(box.work, f"{name}/final_info.json").model_dump()
                 runs[name] = {"seed": seed, "final_info": info, "seconds": round(time.monotonic() - started, 3)}
