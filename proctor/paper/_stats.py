@@ -108,7 +108,8 @@ def _compare(condition: str, dataset: str, metric: str, base: list[float], idea:
         return cmp
     cmp.hedges_g = _hedges_g(base, idea)
     if statistics.variance(base) == 0 and statistics.variance(idea) == 0:
-        cmp.note = "no variation across seeds on either side (deterministic runs): no test applies"
+        cmp.note = ("the same value on every seed on both sides" if cmp.difference == 0 else
+                    "no variation across seeds on either side (deterministic runs): no test applies")
         return cmp
     res = sps.ttest_ind(idea, base, equal_var=False)
     cmp.p = float(res.pvalue)
@@ -155,8 +156,9 @@ def baseline_for(table: ResultsTable, condition: str, baseline: str = "baseline"
 
 
 def _verdict(c: Comparison, alpha: float) -> Verdict:
-    if c.p_adjusted is None:
-        return "not tested"
+    if c.p_adjusted is None:  # identical constants on both sides differ by nothing: no test is missing
+        exact = c.baseline.n > 1 and c.idea.n > 1 and c.difference == 0 and c.baseline.std == c.idea.std == 0
+        return "no detectable difference" if exact else "not tested"
     if c.p_adjusted >= alpha:
         return "no detectable difference"
     up = c.difference > 0

@@ -34,6 +34,11 @@ def test_a_clear_gain_is_better_and_a_rise_in_loss_is_worse() -> None:
 def test_noise_is_no_detectable_difference_and_one_run_is_not_tested() -> None:
     noisy = _table({"acc": [0.80, 0.85, 0.75]}, {"acc": [0.81, 0.79, 0.83]})
     assert [c.verdict for c in compare(noisy)] == ["no detectable difference"]
+    constant = _table({"temperature": [1.0, 1.0, 1.0]}, {"temperature": [1.0, 1.0, 1.0]})
+    (same,) = compare(constant)
+    assert same.verdict == "no detectable difference" and same.p is None and "same value" in same.note
+    shifted = compare(_table({"temperature": [1.0, 1.0, 1.0]}, {"temperature": [2.0, 2.0, 2.0]}))[0]
+    assert shifted.verdict == "not tested" and "deterministic" in shifted.note
     single = _table({"acc": [0.80]}, {"acc": [0.90]})
     (only,) = compare(single)
     assert only.verdict == "not tested" and only.p is None and "no test is possible" in only.note
