@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import warnings
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -111,9 +112,14 @@ def _compare(condition: str, dataset: str, metric: str, base: list[float], idea:
         cmp.note = ("the same value on every seed on both sides" if cmp.difference == 0 else
                     "no variation across seeds on either side (deterministic runs): no test applies")
         return cmp
-    res = sps.ttest_ind(idea, base, equal_var=False)
+    with warnings.catch_warnings():  # near-identical values: scipy warns of precision loss, the p-value says it
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = sps.ttest_ind(idea, base, equal_var=False)
+        low, high = res.confidence_interval(0.95)
+    if not math.isfinite(float(res.pvalue)):
+        cmp.note = "too little variation across seeds for a test"
+        return cmp
     cmp.p = float(res.pvalue)
-    low, high = res.confidence_interval(0.95)
     cmp.difference_ci = (float(low), float(high))
     return cmp
 

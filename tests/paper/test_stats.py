@@ -91,3 +91,13 @@ def test_the_paper_opens_its_results_with_the_harness_statistics(tmp_path: Path)
     tex = (tmp_path / "paper.tex").read_text()
     assert r"metric & baseline & idea \\" in tex  # a table per dataset, conditions as columns
     assert "Hedges'" in tex and "better" in tex
+
+
+def test_near_identical_seeds_give_a_verdict_without_a_warning() -> None:
+    import warnings
+
+    table = _table({"acc": [0.9666666666666667, 0.9666666666666667, 0.9666666666666668]}, {"acc": [1.0, 1.0, 1.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's precision-loss RuntimeWarning would fail here
+        (c,) = compare(table)
+    assert c.verdict in ("better", "not tested", "no detectable difference") and c.idea.mean == 1.0
