@@ -53,10 +53,9 @@ def comparison_rows(comparisons: list[Comparison]) -> list[list[str]]:
 
 
 def _sentence(c: Comparison) -> str:
-    direction = {"better": "better", "worse": "worse", "higher": "higher", "lower": "lower"}[c.verdict]
     who = "the idea" if c.condition == "idea" else f"condition {c.condition}"
     known = "" if c.better else " (the metric's name does not say which direction is better)"
-    return (f"On {c.dataset}, {c.metric} was {direction} with {who}{known}: {_side(c.idea)} against the "
+    return (f"On {c.dataset}, {c.metric} was {c.verdict} with {who}{known}: {_side(c.idea)} against the "
             f"baseline's {_side(c.baseline)}; difference {_difference(c)}, Hedges' g {_n(c.hedges_g)}, "
             f"adjusted p {_n(c.p_adjusted)}.")
 
