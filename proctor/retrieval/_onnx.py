@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _SESSIONS: dict[str, Any] = {}
 
 
+@lru_cache(maxsize=4)
 def _source_digest(model_dir: Path) -> str:
+    """A digest of the source weights (90 MB read): once per process, not at every embedder build."""
     h = hashlib.sha256()
     for name in sorted(p.name for p in model_dir.iterdir() if p.suffix in (".safetensors", ".bin", ".json")):
         h.update(name.encode())
