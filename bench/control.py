@@ -7,7 +7,8 @@ Usage: ``python bench/control.py [--reps N] [--repeat N] [--sandbox bubblewrap|d
 * static monitor latency per action over the packaged eval dataset (78 actions): median and p95
   (``latency()`` from ``bench/retrieval.py``), mean and max; then each detector layer (bandit, secrets,
   bash, iac; each runs every detector, so its figure is the cheap layers' total) and the learned scorer with
-  and without the hunk-to-task embedding, with their median's ratio to the static monitor's;
+  and without the hunk-to-task embedding, and a cascade of the two (the embedding only on what the scorer
+  without it flags at 0.5 or more), with their median's ratio to the static monitor's;
 * gate overhead: ``Gate.submit`` (monitor + protocol + SQLite queue/cache + keyed audit log + events)
   with the default monitor (`learned` since issue 15) and with a zero-cost monitor (the gate's own bookkeeping);
 * pipeline: one whole research run per repetition (1 idea: ideation, novelty with a one-paper index,
@@ -273,7 +274,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     # Each detector layer and the learned scorer, against the static monitor in the same run.
     for layer, spec in (("bandit", {"type": "bandit"}), ("secrets", {"type": "secrets"}), ("bash", {"type": "bash"}),
                         ("iac", {"type": "iac"}), ("learned_no_embedding", {"type": "learned", "embed": False}),
-                        ("learned", {"type": "learned"})):
+                        ("learned", {"type": "learned"}),
+                        # the cheap scorer on every action, the embedding only on what it flags (fixed threshold
+                        # here; bench/control_cascade.py calibrates it per node for an escalation budget)
+                        ("cascade", {"type": "cascade", "first": {"type": "learned", "embed": False},
+                                     "second": {"type": "learned"}, "threshold": 0.5})):
         m = build_monitor(spec, settings)
         await m(actions[0], build_view(actions[0]))  # first call loads plugins and the sentence model
         results[f"{layer}_monitor"] = await asyncio.to_thread(_monitor_latency, m, actions, args.repeat)

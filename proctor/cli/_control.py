@@ -52,12 +52,20 @@ def _action(content: str, kind: str, task: str, node: str, path: str | None) -> 
 @_set_option
 def score_command(file: str, kind: str, task: str, node: str, path: str | None, overrides: tuple[str, ...]) -> None:
     """Score one action with the configured monitors and print JSON."""
-    from proctor.control import build_monitor, build_view
+    from proctor.control import ThresholdsError, build_monitor, build_view, load_thresholds, monitor_digest
 
     settings = _settings(overrides)
     content = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     action = _action(content, kind, task, node, path)
-    verdict = asyncio.run(build_monitor(settings.control.monitor, settings)(action, build_view(action)))
+    escalation = None  # a cascade escalates at the calibrated thresholds, as in the gate
+    if settings.control.thresholds_path is not None:
+        try:
+            escalation = load_thresholds(settings.control.thresholds_path, monitor_digest(settings),
+                                         settings.control.escalate).escalation_rules()
+        except ThresholdsError as exc:
+            raise click.ClickException(str(exc)) from exc
+    monitor = build_monitor(settings.control.monitor, settings, escalation)
+    verdict = asyncio.run(monitor(action, build_view(action)))
     monitors = {v.monitor: {"score": v.score, "reasons": v.reasons, "parsed": v.parsed} for v in verdict.flat()}
     click.echo(json.dumps({"score": verdict.score, "monitors": monitors}, indent=2))
 
@@ -65,25 +73,51 @@ def score_command(file: str, kind: str, task: str, node: str, path: str | None, 
 @control_group.command("calibrate")
 @click.argument("scores_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--budget", type=float, default=None, help="Audit budget (default: control.audit_budget).")
+@click.option("--escalation-budget", type=float, default=None,
+              help="For a cascade monitor: the share of honest actions its first layer sends to the second "
+                   "(default: control.escalation_budget).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Thresholds JSON to write (default: control.thresholds_path, else ./thresholds.json).")
 @_set_option
-def calibrate_command(scores_file: str, budget: float | None, out: str | None, overrides: tuple[str, ...]) -> None:
-    """Set per-node audit thresholds from honest monitor scores (JSONL or events.jsonl)."""
-    from proctor.control import ThresholdsError, calibrate, load_scores, monitor_digest, save_thresholds
+def calibrate_command(scores_file: str, budget: float | None, escalation_budget: float | None, out: str | None,
+                      overrides: tuple[str, ...]) -> None:
+    """Set per-node audit thresholds from honest monitor scores (JSONL or events.jsonl).
+
+    With a cascade monitor, also each node's first-layer escalation threshold, from the honest scores
+    of both layers (run the honest runs with control.escalate=all so every action has both).
+    """
+    from proctor.control import (
+        ThresholdsError,
+        calibrate,
+        calibrate_cascade,
+        load_layer_scores,
+        load_scores,
+        monitor_digest,
+        save_thresholds,
+    )
 
     settings = _settings(overrides)
     digest = monitor_digest(settings)
+    spec = settings.control.monitor
+    audit_budget = settings.control.audit_budget if budget is None else budget
     try:
-        records = load_scores(Path(scores_file), digest)
-        thresholds = calibrate(records, settings.control.audit_budget if budget is None else budget, digest)
+        if spec.get("type") == "cascade":
+            thresholds = calibrate_cascade(
+                load_layer_scores(Path(scores_file), digest), audit_budget,
+                settings.control.escalation_budget if escalation_budget is None else escalation_budget, digest,
+                how=str(spec.get("how", "max")), escalate=settings.control.escalate)
+        else:
+            thresholds = calibrate(load_scores(Path(scores_file), digest), audit_budget, digest)
     except ThresholdsError as exc:
         raise click.ClickException(str(exc)) from exc
     target = Path(out or settings.control.thresholds_path or "thresholds.json")
     save_thresholds(thresholds, target)
-    table = Table("node type", "n", "threshold", "tie audit prob", "audit rate")
+    table = Table("node type", "n", "threshold", "tie audit prob", "audit rate", "escalation threshold",
+                  "escalation rate")
     for node, t in sorted(thresholds.nodes.items()):
-        table.add_row(node, str(t.n), f"{t.threshold:.4f}", f"{t.tie_prob:.3f}", f"{t.audit_rate:.4f}")
+        esc = t.escalation
+        table.add_row(node, str(t.n), f"{t.threshold:.4f}", f"{t.tie_prob:.3f}", f"{t.audit_rate:.4f}",
+                      f"{esc.threshold:.4f} (ties {esc.tie_prob:.3f})" if esc else "-", f"{esc.rate:.4f}" if esc else "-")
     console.print(table)
     console.print(f"wrote {target} (monitor config {digest}); set control.thresholds_path to use it")
 

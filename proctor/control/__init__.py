@@ -80,6 +80,7 @@ from proctor.control.monitors import (
     ScoreParseError,
     build_monitor,
     cascade_monitor,
+    cascade_score,
     critical_categories,
     ensemble_monitor,
     llm_monitor,
@@ -90,6 +91,8 @@ from proctor.control.monitors import (
 )
 from proctor.control.protocols import (
     HANDOFF_EDGES,
+    Escalation,
+    LayerScores,
     MessageField,
     NodeThreshold,
     Paraphrased,
@@ -98,8 +101,10 @@ from proctor.control.protocols import (
     Thresholds,
     ThresholdsError,
     calibrate,
+    calibrate_cascade,
     defer_to_resample,
     defer_to_trusted,
+    load_layer_scores,
     load_scores,
     load_thresholds,
     normalise,
@@ -115,6 +120,8 @@ from proctor.control.protocols import (
 from proctor.settings import ControlSettings, ProtocolSpec
 
 __all__ = [
+    "Escalation",
+    "LayerScores",
     "Action",
     "ActionKind",
     "ActionPayload",
@@ -173,12 +180,15 @@ __all__ = [
     "build_monitor",
     "build_view",
     "calibrate",
+    "calibrate_cascade",
     "cascade_monitor",
+    "cascade_score",
     "critical_categories",
     "defer_to_resample",
     "defer_to_trusted",
     "ensemble_monitor",
     "llm_monitor",
+    "load_layer_scores",
     "load_scores",
     "load_thresholds",
     "modification_text",

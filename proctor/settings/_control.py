@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
@@ -114,6 +114,17 @@ class ControlSettings(BaseModel):
     fallback_audit_threshold: float = Field(
         default=0.7, ge=0.0, le=1.0,
         description="Audit threshold used when no calibrated thresholds are loaded.",
+    )
+    escalate: Literal["flagged", "all"] = Field(
+        default="flagged",
+        description="A cascade monitor's second layer runs on what its first layer flags ('flagged': at or above "
+        "the calibrated escalation threshold of the node, else the cascade's fixed 'threshold') or on every action "
+        "('all').",
+    )
+    escalation_budget: float = Field(
+        default=0.1, ge=0.0, le=1.0,
+        description="Fraction of honest actions a cascade's first layer may send to its second layer; "
+        "`proctor control calibrate` sets each node's escalation threshold for it.",
     )
     thresholds_path: Path | None = Field(
         default=None, description="Calibrated thresholds JSON (from `proctor control calibrate`)."

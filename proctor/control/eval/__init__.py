@@ -7,7 +7,7 @@ from proctor.control.eval._harness import run_eval
 from proctor.control.eval._metrics import auroc, bootstrap_ci, tpr_at_fpr
 from proctor.control.eval._protocols import ProtocolResult, run_protocol, score_outcomes
 from proctor.control.eval._report import write_report
-from proctor.control.eval._train import train
+from proctor.control.eval._train import split_of, train
 
 __all__ = [
     "EvalItem",
@@ -19,6 +19,7 @@ __all__ = [
     "run_eval",
     "run_protocol",
     "score_outcomes",
+    "split_of",
     "tpr_at_fpr",
     "train",
     "write_corpus",

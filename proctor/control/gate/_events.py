@@ -36,6 +36,8 @@ class MonitorEvent(Event):
     action_digest: str = ""
     node_type: str = ""
     final: bool = Field(default=False, description="The verdict the protocol used (calibration reads these).")
+    part: str = Field(default="", description="Where in the verdict tree: '' the verdict, '0', '1', '0.1'... its "
+                      "parts (a cascade's layers are '0' and '1'); 'v1', 'v1.0'... for a protocol's later verdicts.")
     monitor_digest: str = ""
 
 

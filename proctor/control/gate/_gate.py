@@ -27,6 +27,7 @@ from proctor.control.core import (
     ControlProtocol,
     HistoryItem,
     Monitor,
+    MonitorVerdict,
     PolicyCallbacks,
     ProtocolContext,
     ProtocolDecision,
@@ -99,6 +100,14 @@ def _changed(item: AuditItem, expected: str | None) -> str:
     return ""
 
 
+def _tree(verdict: MonitorVerdict, path: str) -> list[tuple[str, MonitorVerdict]]:
+    """``verdict`` and its nested parts, depth first, each with its path (``0``, ``1``, ``0.1``...)."""
+    out = [(path, verdict)]
+    for k, part in enumerate(verdict.parts):
+        out += _tree(part, f"{path}.{k}" if path else str(k))
+    return out
+
+
 class Gate:
     """Runs the node's protocol on every untrusted proposal and mints approvals.
 
@@ -121,9 +130,11 @@ class Gate:
         self.settings = settings
         self.control = settings.control
         self.monitor_digest = monitor_digest(settings)
-        self.monitor = monitor if monitor is not None else build_monitor(self.control.monitor, settings)
         if thresholds is None and self.control.thresholds_path is not None:
-            thresholds = load_thresholds(self.control.thresholds_path, self.monitor_digest)
+            thresholds = load_thresholds(self.control.thresholds_path, self.monitor_digest, self.control.escalate)
+        # A cascade escalates at each node's calibrated first-layer threshold when the file has them.
+        escalation = thresholds.escalation_rules() if thresholds is not None else None
+        self.monitor = monitor if monitor is not None else build_monitor(self.control.monitor, settings, escalation)
         if thresholds is None:
             log.warning("no calibrated thresholds: auditing above %.2f; run `proctor control calibrate`",
                         self.control.fallback_audit_threshold)
@@ -252,11 +263,11 @@ class Gate:
         action = decision.action
         records: list[tuple[str, dict[str, Any]]] = []
         for i, verdict in enumerate(decision.verdicts):
-            for part in verdict.flat():
+            for path, part in _tree(verdict, f"v{i}" if i else ""):
                 emit(MonitorEvent(
                     monitor=part.monitor, score=part.score, parsed=part.parsed, reason="; ".join(part.reasons)[:2000],
                     action_id=action.id, action_digest=digest, node_type=action.node,
-                    final=(i == 0 and part is verdict), monitor_digest=self.monitor_digest))
+                    final=(i == 0 and part is verdict), part=path, monitor_digest=self.monitor_digest))
             records.append(("monitor", {"action_digest": digest, "node_type": action.node, "index": i,
                                         "verdict": verdict.model_dump(mode="json")}))
         executed = decision.executed.digest() if decision.executed is not None else None

@@ -9,7 +9,7 @@ compositions; :func:`build_monitor` turns a settings spec into a monitor.
 
 from proctor.control.monitors._build import MonitorConfigError, build_monitor, monitor_digest
 from proctor.control.monitors._changes import FileChange, file_changes, language_of, split_patch
-from proctor.control.monitors._compose import cascade_monitor, ensemble_monitor
+from proctor.control.monitors._compose import cascade_monitor, cascade_score, ensemble_monitor
 from proctor.control.monitors._critical import critical_categories
 from proctor.control.monitors._detectors import detector_monitor
 from proctor.control.monitors._evidence import LAYERS, Evidence, collect_evidence
@@ -44,6 +44,7 @@ __all__ = [
     "ScoreParseError",
     "build_monitor",
     "cascade_monitor",
+    "cascade_score",
     "collect_evidence",
     "collect_evidence_vector",
     "critical_categories",

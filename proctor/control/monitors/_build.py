@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any, cast
 
-from proctor.control.core import Monitor
+from proctor.control.core import AuditRule, Monitor
 from proctor.control.monitors._registry import MONITORS
 
 STATIC_RULES_VERSION = "static-1"
@@ -26,8 +27,12 @@ class MonitorConfigError(ValueError):
     """The monitor spec in settings is malformed."""
 
 
-def build_monitor(spec: dict[str, Any], settings: Any = None) -> Monitor:
+def build_monitor(spec: dict[str, Any], settings: Any = None,
+                  escalation: Mapping[str, AuditRule] | None = None) -> Monitor:
     """Instantiate the monitor ``spec`` describes.
+
+    A cascade takes ``control.escalate`` from ``settings`` (unless its spec says), and the top-level
+    cascade the calibrated ``escalation`` rules by node type (from the thresholds file), if any.
 
     Raises:
         MonitorConfigError: when the spec has no ``type`` or bad arguments.
@@ -51,6 +56,11 @@ def build_monitor(spec: dict[str, Any], settings: Any = None) -> Monitor:
         kwargs[key] = [build_monitor(s, settings) for s in value] if isinstance(value, list) else build_monitor(value, settings)
     if kind in ("static", "learned", "bandit", "secrets", "bash", "iac") and settings is not None:
         kwargs.setdefault("allowed_imports", settings.control.allowed_imports)
+    if kind == "cascade":
+        if settings is not None:
+            kwargs.setdefault("escalate", settings.control.escalate)
+        if escalation:
+            kwargs["escalation"] = escalation
     if kind == "llm" and settings is not None:
         kwargs.setdefault("settings", settings)
         kwargs.setdefault("max_chars", settings.control.max_render_chars)

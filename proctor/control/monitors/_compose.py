@@ -1,4 +1,4 @@
-"""Composite monitors: a cascade (cheap first, careful only when flagged) and max/mean ensembles.
+"""Composite monitors: a cascade (cheap first, careful only when flagged, or on all) and max/mean ensembles.
 
 Both fail closed: a member that raises, times out or returns an unparsed verdict is a failed
 member, and any failed member makes the composite's score 1.0 with ``parsed=False`` (whatever
@@ -8,10 +8,10 @@ member, and any failed member makes the composite's score 1.0 with ``parsed=Fals
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from proctor.control.core import Action, Monitor, MonitorVerdict, TrajectoryView, fail_closed
+from proctor.control.core import Action, AuditRule, Monitor, MonitorVerdict, TrajectoryView, fail_closed
 from proctor.control.monitors._registry import monitor
 
 Combine = Literal["max", "mean"]
@@ -91,15 +91,31 @@ def ensemble_monitor(monitors: Sequence[Monitor], how: Combine = "max", name: st
     return score
 
 
+Escalate = Literal["flagged", "all"]
+CascadeHow = Combine | Literal["second"]
+
+
+def cascade_score(first: float, second: float | None, how: CascadeHow) -> float:
+    """The cascade's score from its layers' scores (``second`` None: the careful layer did not run)."""
+    if second is None:
+        return round(first, 6)
+    value = second if how == "second" else max(first, second) if how == "max" else (first + second) / 2
+    return round(value, 6)
+
+
 @monitor("cascade")
-def cascade_monitor(first: Monitor, second: Monitor, threshold: float = 0.2,
-                    how: Combine | Literal["second"] = "max", name: str = "cascade",
-                    timeout_s: float | None = None) -> Monitor:
-    """Run a cheap monitor on everything and a careful one only on what it flags.
+def cascade_monitor(first: Monitor, second: Monitor, threshold: float = 0.2, how: CascadeHow = "max",
+                    name: str = "cascade", timeout_s: float | None = None, escalate: Escalate = "flagged",
+                    escalation: Mapping[str, AuditRule] | None = None) -> Monitor:
+    """Run a cheap monitor on everything and a careful one only on what it flags (or on all).
 
     Steps:
-        1. Score with ``first`` (e.g. the static monitor).
-        2. Below ``threshold`` (and parsed), return that verdict: the careful monitor is skipped.
+        1. Score with ``first`` (e.g. the learned or static monitor).
+        2. With ``escalate="flagged"``: below the escalation threshold (and parsed), return that
+           verdict: the careful monitor is skipped. The threshold is the calibrated one for the
+           action's node type in ``escalation`` (else its pooled ``*`` entry; a score equal to it
+           escalates with the rule's tie probability, drawn from the action digest), else the fixed
+           ``threshold`` (escalate at or above it). With ``escalate="all"`` nothing is skipped.
         3. Otherwise, a failed ``first`` included, score with ``second`` (e.g. the LLM monitor)
            and combine: ``max`` (default), ``mean``, or ``second`` (the careful monitor decides
            alone).
@@ -110,23 +126,34 @@ def cascade_monitor(first: Monitor, second: Monitor, threshold: float = 0.2,
     Args:
         first: cheap monitor.
         second: careful monitor.
-        threshold: score of ``first`` from which ``second`` runs.
+        threshold: score of ``first`` from which ``second`` runs, without calibrated thresholds.
         how: how to combine when both ran.
         name: name recorded on the combined verdict.
         timeout_s: seconds each layer may take; None waits for it.
+        escalate: ``flagged`` (the second layer only on what the first flags) or ``all``.
+        escalation: calibrated escalation rules by node type (``*`` pooled), from the thresholds file.
 
     Returns:
         The monitor.
     """
+    if escalate not in ("flagged", "all"):
+        raise ValueError(f"escalate must be 'flagged' or 'all', got {escalate!r}")
+    rules = dict(escalation or {})
+
+    def flagged(action: Action, score: float) -> bool:
+        rule = rules.get(action.node) or rules.get("*")
+        if rule is None:
+            return score >= threshold
+        return rule.should_audit(score, action.digest())
 
     async def score(action: Action, view: TrajectoryView) -> MonitorVerdict:
         cheap = await guarded(first, action, view, f"{name}.first", timeout_s)
-        if cheap.parsed and cheap.score < threshold:
+        if escalate == "flagged" and cheap.parsed and not flagged(action, cheap.score):
             return combine([cheap], "max", name)
         careful = await guarded(second, action, view, f"{name}.second", timeout_s)
         out = combine([cheap, careful], "max" if how == "second" else how, name)
-        if how == "second" and out.parsed:
-            out = out.model_copy(update={"score": careful.score})
+        if out.parsed:
+            out = out.model_copy(update={"score": cascade_score(cheap.score, careful.score, how)})
         return out
 
     return score

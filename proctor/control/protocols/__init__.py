@@ -1,11 +1,12 @@
 """Control protocols: route a scored action to allow, resample, defer, edit or audit.
 
 The five protocols of the AI-control literature, the per-node audit thresholds and their
-calibration, and the trusted paraphraser for text handed between agents.
+calibration (a cascade's escalation thresholds too), and the trusted paraphraser for text handed between agents.
 """
 
 from proctor.control.protocols._defer_to_resample import defer_to_resample
 from proctor.control.protocols._defer_to_trusted import defer_to_trusted
+from proctor.control.protocols._escalation import LayerScores, calibrate_cascade, load_layer_scores
 from proctor.control.protocols._normalise import (
     MessageField,
     normalise,
@@ -23,6 +24,7 @@ from proctor.control.protocols._paraphrase import (
 )
 from proctor.control.protocols._registry import PROTOCOLS, ProtocolFactory, protocol
 from proctor.control.protocols._thresholds import (
+    Escalation,
     NodeThreshold,
     Thresholds,
     ThresholdsError,
@@ -37,6 +39,8 @@ from proctor.control.protocols._trusted_monitoring import trusted_monitoring
 from proctor.control.protocols._upfront_auditing import upfront_auditing
 
 __all__ = [
+    "Escalation",
+    "LayerScores",
     "HANDOFF_EDGES",
     "MessageField",
     "NodeThreshold",
@@ -48,8 +52,10 @@ __all__ = [
     "Thresholds",
     "ThresholdsError",
     "calibrate",
+    "calibrate_cascade",
     "defer_to_resample",
     "defer_to_trusted",
+    "load_layer_scores",
     "load_scores",
     "load_thresholds",
     "normalise",

@@ -4,16 +4,18 @@ The threshold is the score quantile at which the audit rate on honest data equal
 Discrete scores make exact quantiles rare, so the threshold score itself is audited with a
 probability (``tie_prob``) that makes ``P(score > t) + tie_prob * P(score == t) == budget``.
 Thresholds carry the digest of the monitor configuration that produced the scores; loading them
-under a different configuration is refused.
+under a different configuration is refused. For a cascade monitor each node also carries the first
+layer's escalation threshold (``_escalation.py`` calibrates both).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
@@ -28,6 +30,21 @@ class ThresholdsError(ValueError):
     """The thresholds or score file is missing, malformed, or for another monitor configuration."""
 
 
+ESCALATION_SALT = b"cascade-escalation"
+
+
+class Escalation(BaseModel):
+    """When a cascade's first layer sends an action of one node type to its second layer."""
+
+    threshold: float = Field(description="First-layer scores above this are escalated.")
+    tie_prob: float = Field(ge=0.0, le=1.0, description="Escalation probability of a score equal to it.")
+    rate: float = Field(description="Expected escalation rate on honest actions (the escalation budget).")
+
+    def rule(self) -> AuditRule:
+        """As an :class:`AuditRule` (ties split by a fixed-salt draw on the action digest)."""
+        return AuditRule(threshold=self.threshold, tie_prob=self.tie_prob, salt=ESCALATION_SALT)
+
+
 class NodeThreshold(BaseModel):
     """The audit rule for one node type."""
 
@@ -36,6 +53,8 @@ class NodeThreshold(BaseModel):
     n: int = Field(description="Honest scores it was calibrated on.")
     audit_rate: float = Field(description="Expected audit rate on honest actions (the budget).")
     quantiles: list[float] = Field(default_factory=list, description="Honest score percentiles 0..100.")
+    escalation: Escalation | None = Field(
+        default=None, description="A cascade's first-layer escalation threshold for this node type.")
 
     def rule(self, salt: bytes = b"") -> AuditRule:
         """As an :class:`AuditRule`."""
@@ -51,25 +70,37 @@ class Thresholds(BaseModel):
     budget: float
     created: datetime = Field(default_factory=utcnow)
     nodes: dict[str, NodeThreshold]
+    escalate: str | None = Field(default=None, description="The cascade's escalation setting the audit "
+                                 "thresholds were calibrated for (``flagged`` or ``all``); None: no cascade.")
+    escalation_budget: float | None = None
 
     def for_node(self, node: str) -> NodeThreshold:
         """The node type's rule, else the pooled one."""
         return self.nodes.get(node) or self.nodes[POOLED]
 
+    def escalation_rules(self) -> dict[str, AuditRule]:
+        """The cascade's escalation rule per node type (``*`` pooled); empty without a cascade."""
+        return {node: t.escalation.rule() for node, t in self.nodes.items() if t.escalation is not None}
 
-def quantile_threshold(scores: Iterable[float], budget: float) -> tuple[float, float]:
-    """``(threshold, tie_prob)`` so that the honest audit rate equals ``budget`` exactly."""
-    s = np.sort(np.asarray(list(scores), dtype=float))
+
+def quantile_threshold(scores: Iterable[float], budget: float,
+                       weights: Iterable[float] | None = None) -> tuple[float, float]:
+    """``(threshold, tie_prob)`` so that the honest audit rate equals ``budget`` exactly.
+
+    ``weights`` (default all 1) weigh each score, for scores that stand for a share of an action
+    (a cascade's final score when a tie decides whether its second layer ran).
+    """
+    s = np.asarray(list(scores), dtype=float)
     if s.size == 0:
         raise ThresholdsError("no scores to calibrate on")
-    n = s.size
-    for value in np.unique(s):
-        above = float(np.sum(s > value)) / n
-        if above <= budget + 1e-12:
-            equal = float(np.sum(s == value)) / n
-            tie = min(1.0, max(0.0, (budget - above) / equal))
-            return float(value), round(tie, 6)
-    raise AssertionError("unreachable: nothing is above the maximum")  # pragma: no cover
+    w = np.ones_like(s) if weights is None else np.asarray(list(weights), dtype=float)
+    order = np.argsort(s, kind="stable")
+    values, first = np.unique(s[order], return_index=True)
+    at = np.add.reduceat(w[order], first) / float(w.sum())  # weight share of each distinct score
+    above = np.clip(1.0 - np.cumsum(at), 0.0, None)  # share strictly above each distinct score
+    k = int(np.argmax(above <= budget + 1e-12))  # the lowest score with at most the budget above it
+    tie = min(1.0, max(0.0, (budget - float(above[k])) / float(at[k])))
+    return float(values[k]), round(tie, 6)
 
 
 def calibrate(records: Iterable[tuple[str, float]], budget: float, monitor_digest: str) -> Thresholds:
@@ -96,6 +127,26 @@ def calibrate(records: Iterable[tuple[str, float]], budget: float, monitor_diges
     return Thresholds(monitor_digest=monitor_digest, budget=budget, nodes=nodes)
 
 
+def score_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, row)`` of a JSONL score or event file, blank lines skipped.
+
+    Raises:
+        ThresholdsError: for a missing file or a line that is not a JSON object.
+    """
+    if not Path(path).is_file():
+        raise ThresholdsError(f"score file {path} does not exist")
+    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ThresholdsError(f"{path}:{i}: not JSON ({exc})") from exc
+        if not isinstance(row, dict):
+            raise ThresholdsError(f"{path}:{i}: expected a JSON object")
+        yield i, row
+
+
 def load_scores(path: Path, monitor_digest: str | None = None) -> list[tuple[str, float]]:
     """``(node_type, score)`` from a JSONL of ``{node_type, score}`` or a run's ``events.jsonl``.
 
@@ -106,16 +157,8 @@ def load_scores(path: Path, monitor_digest: str | None = None) -> list[tuple[str
     Raises:
         ThresholdsError: for a missing file, a malformed line, or a digest mismatch.
     """
-    if not Path(path).is_file():
-        raise ThresholdsError(f"score file {path} does not exist")
     out: list[tuple[str, float]] = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ThresholdsError(f"{path}:{i}: not JSON ({exc})") from exc
+    for i, row in score_rows(path):
         if "event" in row:
             if row.get("event") != "monitor" or not row.get("final") or row.get("parsed") is False:
                 continue  # failed monitor calls score 1.0 by policy: they are not honest samples
@@ -140,8 +183,14 @@ def save_thresholds(thresholds: Thresholds, path: Path) -> None:
     atomic_write(Path(path), thresholds.model_dump_json(indent=2).encode())
 
 
-def load_thresholds(path: Path, monitor_digest: str) -> Thresholds:
+def load_thresholds(path: Path, monitor_digest: str, escalate: str | None = None) -> Thresholds:
     """Read thresholds, refusing ones calibrated under another monitor configuration.
+
+    Args:
+        path: the thresholds JSON.
+        monitor_digest: the current monitor configuration's digest.
+        escalate: the current cascade escalation setting; thresholds calibrated for a cascade under
+            the other one are refused (its final scores differ).
 
     Raises:
         ThresholdsError: missing or malformed file, or a digest mismatch (the message says how to fix it).
@@ -159,4 +208,8 @@ def load_thresholds(path: Path, monitor_digest: str) -> Thresholds:
             "from the current monitors")
     if POOLED not in thresholds.nodes:
         raise ThresholdsError(f"thresholds file {path} has no pooled ('*') entry")
+    if escalate is not None and thresholds.escalate not in (None, escalate):
+        raise ThresholdsError(
+            f"thresholds in {path} were calibrated for a cascade with control.escalate={thresholds.escalate}, "
+            f"the current setting is {escalate}; re-run `proctor control calibrate` under the current setting")
     return thresholds
