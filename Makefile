@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DIRECTION ?= small-scale training dynamics of neural networks
 ARGS ?=
+SETUP_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean-venv sandbox-ready index-ready tex-ready
+.PHONY: install run test lint bench clean-venv sandbox-deps sandbox-ready index-ready tex-ready
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,19 +21,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The sandbox (bubblewrap + a Debian rootfs with numpy/torch, built locally, cached) and the default
-# literature index (the shared 18k abstracts, embedded once) are prepared on first use.
-sandbox-ready: $(STAMP)
+# What the sandbox needs from Debian (bubblewrap, debootstrap), installed once when root.
+sandbox-deps: $(STAMP)
 	@command -v bwrap >/dev/null && command -v debootstrap >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap debootstrap; \
 	  else echo "install bubblewrap and debootstrap (sudo apt-get install bubblewrap debootstrap), or start docker"; exit 1; fi; }
-	$(BIN)/proctor sandbox build-image --rootfs-only
 
-# The default corpus from retrieval.default_corpus, ../shared or an earlier download (`proctor corpus
-# build-default --download` fetches it from its public source); without it the run goes on and the novelty
-# check records a skip.
+# `proctor setup` prepares, concurrently and cached, each step's progress shown: the sandbox rootfs
+# (Debian + numpy/torch, built locally: disk and network), then on the CPU the embedded model's
+# conversion and the default literature index (the 18k abstracts from retrieval.default_corpus,
+# ../shared or an earlier download; without the corpus the run goes on and its novelty check records a skip).
+sandbox-ready: sandbox-deps
+	$(BIN)/proctor setup --skip model --skip index
+
 index-ready: $(STAMP)
-	@$(BIN)/proctor corpus build-default || echo "(going on without the default corpus: the novelty check will record a skip)"
+	$(BIN)/proctor setup --skip sandbox --skip model
 
 # pdflatex for the paper's PDF (Markdown and HTML are written without it); skipped if it cannot install.
 tex-ready:
@@ -40,8 +43,11 @@ tex-ready:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-base \
 	  texlive-latex-recommended >/dev/null || echo "no pdflatex: papers are written as Markdown and HTML only"; }
 
-run: sandbox-ready index-ready tex-ready
-	$(BIN)/proctor run "$(DIRECTION)" $(ARGS)
+# pdflatex installs in the background while `proctor setup` runs; the run starts when both are done.
+run: sandbox-deps
+	@$(MAKE) -s tex-ready > $(VENV)/tex-ready.log 2>&1 & tex=$$!; \
+	$(BIN)/proctor setup $(SETUP_ARGS); rc=$$?; wait $$tex; cat $(VENV)/tex-ready.log; \
+	[ $$rc = 0 ] && $(BIN)/proctor run "$(DIRECTION)" $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check proctor tests bench

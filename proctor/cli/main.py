@@ -29,6 +29,8 @@ COMMANDS: dict[str, Entry] = {
                  "Start a research run on DIRECTION and write it to runs/<utc>_<slug>_<id>/."),
     "resume": Entry("proctor.cli._run:resume_cmd", "Continue RUN (directory, name or id) from its last "
                     "checkpoint; --set changes e.g. its budget."),
+    "setup": Entry("proctor.cli._setup:setup_cmd", "Prepare what a first run needs, concurrently: sandbox "
+                   "rootfs, embedded model, default index."),
     "runs": Entry("proctor.cli._runs:runs_group", "List and inspect run directories."),
     "config": Entry("proctor.cli._config:config_group", "Inspect settings."),
     "doctor": Entry("proctor.cli._doctor:doctor_cmd", "Report docker, bubblewrap, GPU, embedded models, "

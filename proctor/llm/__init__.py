@@ -8,7 +8,7 @@ the test-only ``mock/...`` are litellm custom providers.
 from proctor.llm._errors import BudgetExceeded, ModelError, ModelUnavailable, StructuredOutputError
 from proctor.llm._gateway import Completion, Model, check_model_string, get_model
 from proctor.llm._ledger import Ledger, current_ledger, set_process_ledger, use_ledger
-from proctor.llm._local_engine import model_info
+from proctor.llm._local_engine import model_info, prepare_embedded
 from proctor.llm._local_models import SPECS as _SPECS
 from proctor.llm._local_models import LocalModelSpec
 from proctor.llm._providers import is_embedded
@@ -37,6 +37,7 @@ __all__ = [
     "get_model",
     "is_embedded",
     "model_info",
+    "prepare_embedded",
     "prompt_tap",
     "set_process_ledger",
     "use_ledger",

@@ -23,6 +23,7 @@ from proctor.retrieval._default import (
     SharedDataMissing,
     build_default_index,
     corpus_candidates,
+    count_records,
     default_corpus,
     default_index_ready,
     download_default_corpus,
@@ -58,6 +59,7 @@ from proctor.retrieval._online_sources import (
     get_source,
     online_source,
 )
+from proctor.retrieval._onnx import onnx_export_ready
 from proctor.retrieval._search import search, search_many, search_vector
 from proctor.retrieval._server import ChromaServerUnavailable, serve, serve_command
 from proctor.retrieval._sources import Skip
@@ -124,6 +126,7 @@ __all__ = [
     "add_documents",
     "afetch_fulltext",
     "build_default_index",
+    "count_records",
     "calibrate",
     "calibration_for",
     "check_novelty",
@@ -141,6 +144,7 @@ __all__ = [
     "merged_search",
     "near_duplicates",
     "novelty_rule",
+    "onnx_export_ready",
     "online_index_dir",
     "online_literature",
     "online_source",

@@ -19,6 +19,7 @@ import gzip
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -156,7 +157,8 @@ def default_index_ready(index: LiteratureIndex) -> bool:
 
 
 def build_default_index(
-    index: LiteratureIndex, *, download: bool = False, show_progress: bool = True, console: Console | None = None
+    index: LiteratureIndex, *, download: bool = False, show_progress: bool = True, console: Console | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest the default corpus into ``index`` (a no-op when it is already there), fetching it from its
     public source first when it is nowhere local and ``download`` (or ``retrieval.online.enabled``) says so.
@@ -172,4 +174,11 @@ def build_default_index(
         if not (download or settings.online.enabled):
             raise
         path = download_default_corpus(settings, console=console)
-    return ingest(index, [path], show_progress=show_progress, console=console)
+    return ingest(index, [path], show_progress=show_progress, console=console, on_progress=on_progress)
+
+
+def count_records(path: Path) -> int:
+    """Lines in a (gzipped) JSONL corpus: the number of abstracts a build embeds, for a progress total."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        return sum(1 for line in fh if line.strip())

@@ -186,6 +186,7 @@ def ingest(
     *,
     show_progress: bool = True,
     console: Console | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Add files and directories to the index (see the module docstring for the steps).
 
@@ -194,6 +195,8 @@ def ingest(
         paths: files (JSONL(.gz), PDF, Markdown/text, tarballs of text papers) and directories.
         show_progress: draw a rich progress bar with chunks/s.
         console: where the progress bar goes.
+        on_progress: called with the number of chunks each stored batch added (a caller's own progress
+            display, e.g. ``proctor setup``'s).
 
     Returns:
         The report: files added and unchanged, counts, and everything skipped with its reason.
@@ -211,6 +214,12 @@ def ingest(
                             console=console, disable=not show_progress, transient=False)
         with progress:
             task = progress.add_task("indexing", total=None)
+
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+                if on_progress is not None:
+                    on_progress(n)
+
             for file in files:
                 key = str(file.resolve())
                 sha = file_sha256(file)
@@ -227,7 +236,7 @@ def ingest(
                 notes: list[Skip] = []
                 try:
                     for batch in _batches(read_documents(file, notes), BATCH_CHARS):
-                        _add_batch(index, batch, key, report, seen, lambda n: progress.advance(task, n))
+                        _add_batch(index, batch, key, report, seen, advance)
                 except SourceError as exc:
                     notes.append(Skip(path=str(file), reason=str(exc)))
                     file_ok = False

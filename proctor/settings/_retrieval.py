@@ -111,9 +111,11 @@ class RetrievalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedder: str = Field(
-        default="minilm",
-        description="Registered embedder name (minilm, hashing), or a sentence-transformers model path/name "
-        "that is available locally (nothing is downloaded).",
+        default="minilm-int8",
+        description="Registered embedder name: minilm-int8 (the default: all-MiniLM-L6-v2 as int8 ONNX, about 2.5x "
+        "faster on CPU, same Recall@10 on ICLR 2022), minilm (the same model on PyTorch), hashing (tests); or a "
+        "sentence-transformers model path/name that is available locally (nothing is downloaded). Each embedder "
+        "has its own index collection.",
     )
     index_dir: str = Field(
         default_factory=lambda: str(cache_dir("index")),

@@ -36,3 +36,14 @@ def test_a_vector_does_not_depend_on_the_other_texts(tmp_path: Path) -> None:
     together = fast.embed(texts)
     one_by_one = np.concatenate([fast.embed([t]) for t in texts])
     assert np.allclose(together, one_by_one, atol=1e-6)  # a text's vector never depends on its batch mates
+
+
+def test_the_default_int8_embedder_cuts_at_128_tokens_and_the_256_one_does_not(tmp_path: Path) -> None:
+    model_dir = onnx_model_dir(minilm_path(), root=tmp_path)
+    short, long = OnnxEmbedder(model_dir), OnnxEmbedder(model_dir, max_tokens=256)
+    assert short.identity.endswith(":128") and long.identity.endswith(":256")
+    head = " ".join(["grokking appears after long training with weight decay"] * 12)  # about 110 tokens
+    a = head + " " + " ".join(["stock markets fell sharply on interest rate fears"] * 12)
+    b = head + " " + " ".join(["the cat sat quietly on a warm mat all afternoon"] * 12)
+    same_head = float(short.embed([a])[0] @ short.embed([b])[0])
+    assert same_head > float(long.embed([a])[0] @ long.embed([b])[0]) + 0.05  # 256 tokens see the tails
