@@ -103,7 +103,8 @@ def _ray_batch(address: str, workers: int, runs: int, ideas: int, mock: bool, tm
     return {"workers": workers, "runs": runs, "succeeded": ok, "wall_s": round(wall, 1),
             "runs_per_hour": round(3600 * ok / wall, 1),
             "nodes_used": len({e.node for e in record.runs}),
-            "coordinator_overhead_per_run_median_s": round(overhead[len(overhead) // 2], 2)}
+            "coordinator_overhead_per_run_median_s": round(overhead[len(overhead) // 2], 2),
+            "failures": sorted({f"{e.status}: {e.detail[:300]}" for e in record.runs if e.status != "succeeded"})}
 
 
 def _ray_scaling(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:

@@ -157,6 +157,18 @@ def bench_abstracts(settings: RetrievalSettings, n: int, workdir: Path) -> None:
         p50, p95 = latency(lambda q, m=mode: search_many(target, [q], mode=m), queries)  # type: ignore[misc]
         print(f"[abstracts] query latency over {what}, {mode}: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
               f"(50 title queries, embedding included)")
+    # The issue's table: the store's own top-k query against Proctor's modes, on vectors already in hand.
+    vectors = [target.embedder.embed([q])[0] for q in queries]
+    col, k = target.chunks._col, settings.top_k  # type: ignore[attr-defined]
+    figures = {"chromadb top-k (baseline)": latency(lambda v: col.query(
+        query_embeddings=v.reshape(1, -1), n_results=k, include=["documents", "metadatas", "distances"]), vectors)}
+    for mode in ("paragraph", "two_stage"):
+        figures[mode] = latency(lambda v, m=mode: search_vector(target, "", v, mode=m, k=k), vectors)  # type: ignore[misc]
+    figures["two_stage before issue 18"] = latency(lambda v: two_stage_legacy(target, v, k), vectors)
+    base = figures["chromadb top-k (baseline)"]
+    for name, (p50, p95) in figures.items():
+        print(f"[abstracts] {name} over {what}, query embedded: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+              f"(x{p50 / base[0]:.2f} / x{p95 / base[1]:.2f} of chromadb's own)")
 
 
 def bench_iclr(settings: RetrievalSettings, n: int, max_chunks: int, workdir: Path) -> None:

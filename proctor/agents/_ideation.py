@@ -98,6 +98,16 @@ async def search_idea(state: dict[str, Any], settings: Settings, template: Any,
     return idea_from(options[labels.index(pick.change)], len(options))  # type: ignore[attr-defined]
 
 
+def _template_or_none(name: str) -> Any:
+    """The template ``name``, or ``None`` when it cannot be loaded (ideas are then free-form only)."""
+    from proctor.agents.template import TemplateError, load_template
+
+    try:
+        return load_template(name)
+    except (TemplateError, OSError):
+        return None
+
+
 async def propose_idea(state: dict[str, Any], settings: Settings,
                        archive: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Ask the untrusted model for one more idea (schema-valid, not a restatement or a copy) and append it.
@@ -117,8 +127,11 @@ async def propose_idea(state: dict[str, Any], settings: Settings,
         task = template.prompt.task_description
     all_seeds = [s.model_dump() for s in template.seed_ideas] if template else DEFAULT_SEED_IDEAS
     found: dict[str, Any] | None = None
-    if template is not None and is_embedded(settings.llm.untrusted):
-        found = await search_idea(state, settings, template, archive)
+    # The structured search needs the template's parameters even when no experiment runs (an ideation-only
+    # batch): free-form ideas from the embedded model copy the examples, and every try would be refused.
+    searchable = template or _template_or_none(settings.workflow.template)
+    if searchable is not None and is_embedded(settings.llm.untrusted):
+        found = await search_idea(state, settings, searchable, archive)
     reasons: list[str] = []
     for attempt in range(IDEA_TRIES if found is None else 0):
         messages = ideation_messages(state, seeds, task, archive)
@@ -137,8 +150,8 @@ async def propose_idea(state: dict[str, Any], settings: Settings,
             break
         reasons.append(reason)
         emit(ErrorEvent(where="propose_idea", message=f"idea {idea.Title[:80]!r} refused: {reason}", recoverable=True))
-    if found is None and template is not None:
-        found = await search_idea(state, settings, template, archive)
+    if found is None and searchable is not None:
+        found = await search_idea(state, settings, searchable, archive)
     if found is None:
         raise IdeationError(f"no acceptable idea after {IDEA_TRIES} tries ({'; '.join(reasons)[:600]}), and the "
                             "template offers no untried parameter change to test instead; use a stronger model")

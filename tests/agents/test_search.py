@@ -152,10 +152,15 @@ def test_when_every_try_is_refused_the_search_steps_in_or_ideation_fails(tmp_pat
     mock.script("u", restate)
     [idea] = anyio.run(propose_idea, {"direction": "epidemic growth", "ideas": []}, _settings(template))["ideas"]
     assert idea["Planned_change"]["label"] == "rate 0.3 -> 3"
+    # An ideation-only run (no experiment stage, e.g. a batch's) still searches the template's parameters.
+    mock.script("u", restate)
+    [idea] = anyio.run(propose_idea, {"direction": "epidemic growth", "ideas": []},
+                       _settings(template, 'workflow.stages=["novelty"]'))["ideas"]
+    assert idea["Planned_change"]["label"] == "rate 0.3 -> 3"
     mock.script("u", restate)
     with pytest.raises(IdeationError, match="no acceptable idea after 3 tries"):
         anyio.run(propose_idea, {"direction": "epidemic growth", "ideas": []},
-                  _settings(template, 'workflow.stages=["novelty"]'))
+                  _settings(tmp_path / "no-such-template", 'workflow.stages=["novelty"]'))
 
 
 def test_the_planned_change_is_the_edit_and_a_retry_asks_for_that_parameter_only(tmp_path: Path) -> None:
