@@ -90,9 +90,14 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from proctor.paths import find_shared_data
+    from proctor.retrieval import SharedDataMissing, default_corpus
+    from proctor.settings import RetrievalSettings
 
     shared = find_shared_data(None)
-    corpus = shared / "abstracts" / "ml-venues-2020-2024.jsonl.gz" if shared else None
+    try:
+        corpus: Path | None = default_corpus(RetrievalSettings())
+    except SharedDataMissing:
+        corpus = None
     result: dict[str, Any] = {"machine": f"{os.cpu_count()} CPUs", "baselines": {}, "steps": {}}
     base = result["baselines"]
     base["python_c_pass_s"] = round(_startup([sys.executable, "-c", "pass"]), 3)

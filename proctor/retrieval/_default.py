@@ -178,7 +178,16 @@ def build_default_index(
 
 
 def count_records(path: Path) -> int:
-    """Lines in a (gzipped) JSONL corpus: the number of abstracts a build embeds, for a progress total."""
+    """Distinct paper records in a (gzipped) JSONL corpus (a repeated id with the same title counts once, as
+    ingest skips it): about the number of abstracts a build embeds, for a progress total."""
     opener = gzip.open if path.suffix == ".gz" else open
+    seen: set[tuple[str, str]] = set()
     with opener(path, "rb") as fh:
-        return sum(1 for line in fh if line.strip())
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                seen.add((str(rec.get("id") or rec.get("paper_id") or len(seen)), str(rec.get("title") or "")))
+    return len(seen)

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -72,12 +74,22 @@ def _export(model_dir: Path, out: Path) -> None:
     sample = tokenizer(["an example sentence", "another, longer example sentence"], padding=True,
                        return_tensors="pt")
     axes = {"batch": 0, "tokens": 1}
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+    # The tracer's warnings and onnxruntime's "consider pre-processing" log line are about generic models and
+    # say nothing actionable here; a first `proctor setup` printed a screenful of them.
+    root = logging.getLogger()
+    level = root.level
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root.setLevel(logging.ERROR)
         fp32 = Path(tmp) / "model.onnx"
-        torch.onnx.export(_Hidden(), tuple(sample[k] for k in _INPUTS), str(fp32), input_names=list(_INPUTS),
-                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                          dynamic_axes={k: {v: n for n, v in axes.items()} for k in [*_INPUTS, "last_hidden_state"]})
-        quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
+        try:
+            torch.onnx.export(_Hidden(), tuple(sample[k] for k in _INPUTS), str(fp32), input_names=list(_INPUTS),
+                              output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                              dynamic_axes={k: {v: n for n, v in axes.items()}
+                                            for k in [*_INPUTS, "last_hidden_state"]})
+            quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            root.setLevel(level)
     tokenizer.save_pretrained(str(out))
 
 
