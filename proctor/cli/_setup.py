@@ -28,6 +28,7 @@ import click
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from proctor.cli._common import EXIT_FAILED, EXIT_USAGE, fail, settings_options
 
@@ -96,7 +97,7 @@ class Board:
         table = Table(title=f"proctor setup ({now - self.origin:.0f}s)", show_header=False, box=None)
         for step in self.steps.values():
             colour = {"done": "green", "skipped": "yellow", "failed": "red", "running": "cyan"}.get(step.status, "dim")
-            table.add_row(f"[{colour}]{step.line(now, self.origin)}[/]")
+            table.add_row(Text(step.line(now, self.origin), style=colour))  # a Text: "[index]" is not markup
         return table
 
     def watch(self, threads: list[threading.Thread]) -> None:

@@ -64,3 +64,20 @@ def test_a_failing_step_is_named_and_exits_1_after_the_others(tmp_path: Path, en
     assert steps["model"]["status"] == "failed" and "no-such-model" in steps["model"]["detail"]
     assert steps["index"]["status"] == "done"  # the model's failure did not stop the index
     assert "set-up failed: model" in result.output
+
+
+def test_the_terminal_table_shows_each_step_by_name() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from proctor.cli._setup import Board
+
+    out = StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+    board = Board(console, every_s=15)
+    board.update("index", status="running", total=100, detail="embedding abstracts")
+    board.update("index", advance=40)
+    console.print(board.table())
+    text = out.getvalue()
+    assert "[index] running 40/100 (40%" in text and "[sandbox] waiting" in text  # names are not eaten as markup
