@@ -120,8 +120,6 @@ from proctor.control.protocols import (
 from proctor.settings import ControlSettings, ProtocolSpec
 
 __all__ = [
-    "Escalation",
-    "LayerScores",
     "Action",
     "ActionKind",
     "ActionPayload",
@@ -139,6 +137,7 @@ __all__ = [
     "ControlProtocol",
     "ControlSettings",
     "Decision",
+    "Escalation",
     "Evidence",
     "FileEdit",
     "Finding",
@@ -148,6 +147,7 @@ __all__ = [
     "GateStatus",
     "HANDOFF_EDGES",
     "HistoryItem",
+    "LayerScores",
     "LiteratureQuery",
     "MessageField",
     "ModifyError",

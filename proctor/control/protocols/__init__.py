@@ -40,8 +40,8 @@ from proctor.control.protocols._upfront_auditing import upfront_auditing
 
 __all__ = [
     "Escalation",
-    "LayerScores",
     "HANDOFF_EDGES",
+    "LayerScores",
     "MessageField",
     "NodeThreshold",
     "PROTOCOLS",
