@@ -42,16 +42,25 @@ def _server_of(client: Any) -> str:
     return f"the chroma server at {host}:{cfg.chroma_server_http_port}" if host else "the chroma server"
 
 
-def _retrying(server: str, call: Callable[[], T], retry_s: float | None = None) -> T:
-    """``call()``, retried while the server is unreachable; :class:`StoreUnavailable` past the window."""
+def _retrying(server: str, call: Callable[[], T], retry_s: float | None = None, *, remote: bool = True) -> T:
+    """``call()``, retried while the server is unreachable or recovering; :class:`StoreUnavailable` past the window.
+
+    A chroma server restarted after a kill answers 500 ("Failed to apply logs to the hnsw segment writer")
+    for a moment while it replays its write-ahead log (seen in CI, 1 restart in 3): for a server
+    (``remote``), that is retried like an unreachable server, within the same window. An embedded store's
+    internal error is raised at once.
+    """
     import httpx
+    from chromadb.errors import InternalError
 
     window = SERVER_RETRY_S if retry_s is None else retry_s
     deadline, pause = time.monotonic() + window, 0.2
     while True:
         try:
             return call()
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, InternalError) as exc:
+            if isinstance(exc, InternalError) and not remote:
+                raise
             if time.monotonic() >= deadline:
                 raise StoreUnavailable(
                     f"{server} is unreachable ({type(exc).__name__}: {exc or 'no response'}; "
@@ -107,13 +116,15 @@ class ChromaStore(VectorStore):
         self.name = name
         self._client = client
         self._server = _server_of(client)
+        self._remote = self._server != _server_of(None)  # a host and port were found: an HTTP client
         self._col = _retrying(self._server, lambda: client.get_or_create_collection(
             name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        ))
-        self._max_batch = int(_retrying(self._server, getattr(client, "get_max_batch_size", lambda: 5000)))
+        ), remote=self._remote)
+        self._max_batch = int(_retrying(self._server, getattr(client, "get_max_batch_size", lambda: 5000),
+                                        remote=self._remote))
 
     def _do(self, call: Callable[[], T]) -> T:
-        return _retrying(self._server, call)
+        return _retrying(self._server, call, remote=self._remote)
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, documents: Sequence[str],
                metadatas: Sequence[Metadata]) -> None:
