@@ -357,11 +357,10 @@ def get_engine(cache_dir: str | os.PathLike[str] | None = None, model: str = DEF
 def prepare_embedded(model: str) -> dict[str, Any]:
     """Make the embedded ``model`` (a ``local/...`` string or its bare name) ready to load in seconds: the
     GGUF assembled and converted into the model cache on first use (what ``proctor setup`` does ahead of a
-    run). Returns :func:`model_info` after loading, with ``load_seconds`` and ``cache_hit``.
+    run). Returns ``load_seconds`` and ``cache_hit`` (False: it was converted now).
 
     Raises:
         LocalModelUnavailable: when the model's package is missing or its weights do not verify.
     """
-    name = model.split("/", 1)[1] if model.startswith("local/") else model
-    engine = get_engine(model=name)
-    return {**model_info(model=name), "load_seconds": round(engine.load_seconds, 2), "cache_hit": engine.cache_hit}
+    engine = get_engine(model=model.split("/", 1)[1] if model.startswith("local/") else model)
+    return {"load_seconds": round(engine.load_seconds, 2), "cache_hit": engine.cache_hit}

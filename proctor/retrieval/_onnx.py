@@ -93,13 +93,17 @@ def _export(model_dir: Path, out: Path) -> None:
     tokenizer.save_pretrained(str(out))
 
 
-def onnx_export_ready(model_dir: str | Path, root: Path | None = None) -> bool:
-    """Whether the int8 model of ``model_dir`` is already in the cache (no export on first use)."""
-    marker = (root or cache_dir("models")) / "minilm-int8" / MARKER
+def _exported(target: Path, digest: str) -> bool:
+    """Whether ``target`` holds an export of the weights with this digest (its marker says so)."""
     try:
-        return bool(json.loads(marker.read_text()).get("source") == _source_digest(Path(model_dir)))
+        return bool(json.loads((target / MARKER).read_text()).get("source") == digest)
     except (OSError, ValueError):
         return False
+
+
+def onnx_export_ready(model_dir: str | Path, root: Path | None = None) -> bool:
+    """Whether the int8 model of ``model_dir`` is already in the cache (no export on first use)."""
+    return _exported((root or cache_dir("models")) / "minilm-int8", _source_digest(Path(model_dir)))
 
 
 def onnx_model_dir(model_dir: str | Path, root: Path | None = None) -> Path:
@@ -111,12 +115,11 @@ def onnx_model_dir(model_dir: str | Path, root: Path | None = None) -> Path:
     model_dir = Path(model_dir)
     digest = _source_digest(model_dir)
     target = (root or cache_dir("models")) / "minilm-int8"
-    marker = target / MARKER
-    if marker.is_file() and json.loads(marker.read_text()).get("source") == digest:
+    if _exported(target, digest):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with Lock(target.parent / "minilm-int8.lock", timeout=1800):
-        if marker.is_file() and json.loads(marker.read_text()).get("source") == digest:
+        if _exported(target, digest):
             return target
         staging = Path(tempfile.mkdtemp(prefix="minilm-int8-", dir=target.parent))
         try:

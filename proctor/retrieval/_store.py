@@ -33,13 +33,14 @@ class StoreUnavailable(ChromaServerUnavailable):
     """The chroma server cannot be reached (down, restarting past the retry window, wrong URL)."""
 
 
-def _server_of(client: Any) -> str:
+def _address_of(client: Any) -> str | None:
+    """``host:port`` of an HTTP client's server; None for an embedded (local) client."""
     try:
         cfg = client.get_settings()
-    except Exception:  # noqa: BLE001 - only for the message
-        return "the chroma server"
+    except Exception:  # noqa: BLE001 - only for messages and the retry policy
+        return None
     host = getattr(cfg, "chroma_server_host", None)
-    return f"the chroma server at {host}:{cfg.chroma_server_http_port}" if host else "the chroma server"
+    return f"{host}:{cfg.chroma_server_http_port}" if host else None
 
 
 def _retrying(server: str, call: Callable[[], T], retry_s: float | None = None, *, remote: bool = True) -> T:
@@ -115,8 +116,9 @@ class ChromaStore(VectorStore):
     def __init__(self, client: Any, name: str) -> None:
         self.name = name
         self._client = client
-        self._server = _server_of(client)
-        self._remote = self._server != _server_of(None)  # a host and port were found: an HTTP client
+        address = _address_of(client)
+        self._server = f"the chroma server at {address}" if address else "the chroma server"
+        self._remote = address is not None
         self._col = _retrying(self._server, lambda: client.get_or_create_collection(
             name, metadata={"hnsw:space": "cosine"}, embedding_function=None
         ), remote=self._remote)
