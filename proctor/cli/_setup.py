@@ -199,6 +199,9 @@ def _index(board: Board, settings: Any, download: bool) -> None:
                                  on_progress=lambda n: board.update("index", advance=n))
     board.steps["index"].result = {"chunks": report.chunks, "papers": report.papers,
                                    "skipped_records": len(report.skipped), "embedder": index.embedder.identity}
+    if not report.files_added:  # the corpus file itself was refused (not JSONL, unreadable...): say why
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:3]) or "nothing was added"
+        raise RuntimeError(f"the default corpus was not indexed ({reasons})")
     board.update("index", detail=f"{report.chunks:,} chunks in {report.seconds:.0f}s "
                  f"({report.chunks / max(report.seconds, 1e-9):.1f}/s, {index.embedder.identity})")
 

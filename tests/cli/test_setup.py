@@ -81,3 +81,14 @@ def test_the_terminal_table_shows_each_step_by_name() -> None:
     console.print(board.table())
     text = out.getvalue()
     assert "[index] running 40/100 (40%" in text and "[sandbox] waiting" in text  # names are not eaten as markup
+
+
+def test_a_corpus_that_is_not_a_corpus_fails_the_step_with_the_reason(tmp_path: Path, env: list[str]) -> None:
+    bogus = tmp_path / "passwd"
+    bogus.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    args = ["setup", "--skip", "sandbox", "--skip", "model", "--timings", str(tmp_path / "t.json"), *env,
+            "--set", f"retrieval.default_corpus={bogus}"]
+    result = CliRunner().invoke(cli, args)
+    step = json.loads((tmp_path / "t.json").read_text())["steps"]["index"]
+    assert result.exit_code == 1 and step["status"] == "failed"
+    assert "unsupported file type" in step["detail"] and str(bogus) in step["detail"]
