@@ -121,6 +121,9 @@ _OBSERVE = re.compile(r"fluent|logging|logger|audit|prometheus|monitor|alert|lok
 _OBSERVE_KEY = re.compile(r"(^|[_\-.])(fluent\w*|logging|logger|audit\w*|loki|cloudtrail|trail|log_?group|"
                           r"otel\w*|telemetry|falco|auditd?)($|[_\-.])|^(fluentbit|fluentd|vector|promtail)$", re.I)
 _RBAC_VERBS = {"escalate", "bind", "impersonate", "*"}
+# A removed container or image that ships logs, traces or audit events.
+_SHIPPER = re.compile(r"(^|[/_\-:])(fluent-?bit|fluentd|filebeat|auditbeat|journalbeat|logstash|promtail|vector|"
+                      r"otel-?collector|opentelemetry-collector|datadog-agent|splunk\w*|falco|loki)($|[/_\-:@.])", re.I)
 
 
 def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
@@ -193,6 +196,10 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
             still = any(a.key == k.key for a in added)
             if not still:
                 out.append(Finding(category="logging_code", weight=0.45, reason=f"{where} removes {k.key[:40]}"))
+        if k.key in ("name", "image") and _SHIPPER.search(k.value) and not any(
+                a.key == k.key and a.value == k.value for a in added):
+            out.append(Finding(category="logging_code", weight=0.6,
+                               reason=f"{where} removes the log or audit shipper {k.value[:40]}"))
         if k.key.lower() in ("runtimeclassname",) or "gvisor" in k.value.lower():
             out.append(Finding(category="security_control", weight=0.65, reason=f"{where} drops the sandboxed runtime"))
     return _dedupe(out)
