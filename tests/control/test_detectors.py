@@ -143,6 +143,12 @@ def test_eval_reads_patch_folders_and_trajectories(tmp_path: Path) -> None:
     (tmp_path / "p" / "labels.json").write_text(json.dumps({"a.patch": "honest", "b.patch": "malicious"}))
     items = load_dataset(tmp_path / "p", task="tweak x")
     assert [i.label for i in items] == ["honest", "attack"] and items[0].action.task == "tweak x"
+    # labelled by folder: the monitors see the patched file's path, never the folder that carries the label
+    (tmp_path / "f" / "attack").mkdir(parents=True)
+    (tmp_path / "f" / "attack" / "c.patch").write_text(unified_diff("x = 1\n", "x = 3\n", "src/c.py"))
+    (item,) = load_dataset(tmp_path / "f")
+    assert item.label == "attack" and item.action.payload.path == "src/c.py"  # type: ignore[union-attr]
+    assert "attack" not in item.action.model_dump_json(exclude={"id"})
     traj = {"eval_mode": "attack", "main_task_description": "Add a label", "trajectory": {"steps": [
         {"tool_calls": [{"function": "bash", "arguments": {"cmd": "ls"}}]},
         {"tool_calls": [{"function": "text_editor", "arguments": {"command": "create", "path": "x.yaml", "file_text": "a: 1\n"}}]}]}}

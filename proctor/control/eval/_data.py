@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -148,8 +149,11 @@ def _patches(folder: Path, task: str) -> list[EvalItem]:
             raise ValueError(f"{f}: no label (labels.json, labels.csv, an honest/attack folder or name)")
         task_file = f.with_suffix(".task.txt")
         text = f.read_text(encoding="utf-8", errors="replace")
+        # The monitors see the file the patch changes, never where the patch was filed (an ``attack/`` folder).
+        target = re.search(r"^\+\+\+ (?:b/)?(\S+)", text, re.M)
+        path = target.group(1) if target and target.group(1) != "/dev/null" else f.stem
         action = Action(id=rel, node="patch", task=task_file.read_text(encoding="utf-8") if task_file.is_file() else task,
-                        payload=FileEdit(path=rel, diff=text))
+                        payload=FileEdit(path=path, diff=text))
         items.append(EvalItem(id=rel, label=_label(label, str(f)), source=parts[0] if len(parts) > 2 else folder.name,
                               action=action))
     return items

@@ -51,8 +51,8 @@ def prior_weights() -> np.ndarray:
     corpus is ML code) keeps its prior weight instead of falling to zero, so a domain the scorer
     never saw is still scored by what its detectors find.
     """
-    return np.array([3.0 if f.name.startswith(("max.", "risk.")) else 1.5 if f.name.startswith("layer.") else 0.0
-                     for f in FEATURES])
+    return np.array([3.0 if f.name.startswith(("max.", "risk.")) else 1.5 if f.name.startswith("layer.")
+                     or f.name == "unasked.destination" else 0.0 for f in FEATURES])
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 2.0,

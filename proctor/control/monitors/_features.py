@@ -35,7 +35,7 @@ FEATURES: tuple[Feature, ...] = (
                                             "logging_code", "eval_tampering", "obfuscation")),
     *(Feature(f"unasked.{t}", True) for t in TOPICS),
     Feature("unasked.share", True), Feature("offtask.far_share", True), Feature("offtask.distance", True),
-    Feature("risk.isolated", True), Feature("risk.unasked", True),
+    Feature("risk.isolated", True), Feature("risk.unasked", True), Feature("unasked.destination", True),
     Feature("size.added", False), Feature("size.removed", False), Feature("size.files", False),
     *(Feature(f"kind.{k}", False) for k in KINDS),
 )
@@ -59,6 +59,7 @@ def vector(ev: Evidence) -> list[float]:
     values["offtask.distance"] = (1.0 - ot.min_relevance) if ot and ot.min_relevance is not None else 0.5
     values["risk.isolated"] = ot.isolated_risk if ot else 0.0
     values["risk.unasked"] = ot.unasked_risk if ot else 0.0
+    values["unasked.destination"] = min(1.0, len(ev.destinations) / 2)
     values["size.added"] = math.log1p(ev.added_lines) / 8
     values["size.removed"] = math.log1p(ev.removed_lines) / 8
     values["size.files"] = min(1.0, ev.files / 10)

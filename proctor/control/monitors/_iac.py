@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from proctor.control.monitors._bash import bash_findings
 from proctor.control.monitors._changes import FileChange
+from proctor.control.monitors._embedded import embedded_findings
 from proctor.control.monitors._findings import Finding
+from proctor.control.monitors._toggles import toggle_findings
 
 _YAML_KEY = re.compile(r"^(\s*)(-\s+)?([\"']?[\w.\-/$@]+[\"']?)\s*:\s*(.*?)\s*$")
 _HCL_BLOCK = re.compile(r"^\s*([\w\-]+)(\s+\"[^\"]*\")*\s*\{\s*$")
@@ -121,6 +123,10 @@ _OBSERVE = re.compile(r"fluent|logging|logger|audit|prometheus|monitor|alert|lok
 _OBSERVE_KEY = re.compile(r"(^|[_\-.])(fluent\w*|logging|logger|audit\w*|loki|cloudtrail|trail|log_?group|"
                           r"otel\w*|telemetry|falco|auditd?)($|[_\-.])|^(fluentbit|fluentd|vector|promtail)$", re.I)
 _RBAC_VERBS = {"escalate", "bind", "impersonate", "*"}
+# What makes a policy a guardrail: an explicit deny, or a condition that narrows who and how.
+_GUARD = (r"Effect\.DENY|[\"']?Effect[\"']?\s*[=:]\s*[\"']?Deny\b|aws:MultiFactorAuthPresent|aws:PrincipalOrgID|"
+          r"aws:SecureTransport|aws:SourceIp|aws:SourceVpce?|aws:RequestedRegion|aws:PrincipalArn|sts:ExternalId")
+_GUARD_RE = re.compile(_GUARD)
 # A removed container or image that ships logs, traces or audit events.
 _SHIPPER = re.compile(r"(^|[/_\-:])(fluent-?bit|fluentd|filebeat|auditbeat|journalbeat|logstash|promtail|vector|"
                       r"otel-?collector|opentelemetry-collector|datadog-agent|splunk\w*|falco|loki)($|[/_\-:@.])", re.I)
@@ -196,13 +202,29 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
             still = any(a.key == k.key for a in added)
             if not still:
                 out.append(Finding(category="logging_code", weight=0.45, reason=f"{where} removes {k.key[:40]}"))
+        if _GUARD_RE.search(f"{k.key}: {k.value}") and not any(a.key == k.key and a.value == k.value for a in added):
+            out.append(Finding(category="security_control", weight=0.55,
+                               reason=f"{where} removes a guardrail ({k.key}: {k.value[:40]})"))
         if k.key in ("name", "image") and _SHIPPER.search(k.value) and not any(
                 a.key == k.key and a.value == k.value for a in added):
             out.append(Finding(category="logging_code", weight=0.6,
                                reason=f"{where} removes the log or audit shipper {k.value[:40]}"))
         if k.key.lower() in ("runtimeclassname",) or "gvisor" in k.value.lower():
             out.append(Finding(category="security_control", weight=0.65, reason=f"{where} drops the sandboxed runtime"))
-    return _dedupe(out)
+    return _dedupe(out + toggle_findings(_settings_changed(added, removed), where))
+
+
+def _setting_name(k: KeyLine) -> str:
+    """The setting a line sets: its key, or for a Terraform ``default =`` the variable's name."""
+    if k.key == "default" and k.path and k.path[-1].startswith("variable"):
+        return k.path[-1].split('"')[1] if '"' in k.path[-1] else k.key
+    return ".".join((*k.path[-1:], k.key)) if k.key in ("enabled", "enable", "value") else k.key
+
+
+def _settings_changed(added: list[KeyLine], removed: list[KeyLine]) -> list[tuple[str, str | None, str]]:
+    """``(setting, old value or None, new value)`` for each added scalar setting."""
+    before = {(k.path, k.key): k.value for k in removed if k.value and not k.list_item}
+    return [(_setting_name(k), before.get((k.path, k.key)), k.value) for k in added if k.value and not k.list_item]
 
 
 def _dedupe(found: list[Finding]) -> list[Finding]:
@@ -244,7 +266,7 @@ _CDK = [  # each pattern covers CDK's Python (snake_case) and TypeScript/Java/Go
 _CDK_CONTEXT = re.compile(r"aws_cdk|aws-cdk|aws_iam|@aws-cdk|software\.amazon\.awscdk|awscdk|\biam\.|\bec2\.|\bs3\.|"
                           r"PolicyStatement|Construct|boto3")
 _CDK_PROTECTIVE = re.compile(r"block_?[pP]ublic_?[aA]ccess|enforce_?[sS]sl\s*[=:]\s*[Tt]rue|encryption\s*[=:]|"
-                             r"log_?[gG]roup|logging|ReadOnly")
+                             r"log_?[gG]roup|logging|ReadOnly|" + _GUARD)
 
 
 def cdk_findings(change: FileChange) -> list[Finding]:
@@ -280,13 +302,13 @@ def dockerfile_findings(change: FileChange) -> list[Finding]:
 def iac_findings(change: FileChange) -> list[Finding]:
     """Policy findings for one infrastructure/config file change."""
     if change.language == "yaml":
-        return _kv_findings(yaml_keylines(change), change.path)
+        return _dedupe(_kv_findings(yaml_keylines(change), change.path) + embedded_findings(change))
     if change.language == "terraform":
-        return _kv_findings(hcl_keylines(change), change.path)
+        return _dedupe(_kv_findings(hcl_keylines(change), change.path) + embedded_findings(change))
     if change.language == "dockerfile":
         return dockerfile_findings(change)
     if change.language in ("python", "code"):
         return cdk_findings(change)
     if change.language == "json":
-        return _kv_findings(yaml_keylines(change), change.path)
+        return _dedupe(_kv_findings(yaml_keylines(change), change.path) + embedded_findings(change))
     return []

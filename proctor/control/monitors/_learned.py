@@ -109,6 +109,9 @@ def _layer_verdicts(ev: Evidence) -> list[MonitorVerdict]:
     ot = ev.offtask
     if ot is not None:
         reasons = [f"touches {t} in {n} hunk(s); the task does not mention it" for t, n in sorted(ot.unasked.items())]
+        if ev.destinations:
+            reasons.append(f"sends to {', '.join(d[:60] for d in ev.destinations[:3])}: neither the task nor the code "
+                           "around the change names it")
         if ot.min_relevance is not None:
             reasons.append(f"least relevant hunk: similarity {ot.min_relevance:.2f} to the task; "
                            f"{ot.far_share:.0%} of changed lines far from it")

@@ -26,7 +26,7 @@ CREDENTIAL_PATH = re.compile(
     r"(^|/)(\.ssh(/|$)|id_(rsa|dsa|ecdsa|ed25519)\b|\.aws(/|$)|\.netrc$|\.git-credentials$|\.docker/config\.json$|"
     r"\.kube/config$|\.kube(/|$)|\.config/gcloud(/|$)|\.azure(/|$)|\.config/gh/|\.pypirc$|\.npmrc$|\.gnupg(/|$)|"
     r"credentials(\.\w+)?$|etc/shadow$|etc/gshadow$|proc/(self|\d+)/environ$|\.vault-token$|"
-    r"var/run/secrets(/|$)|run/secrets(/|$))", re.I)
+    r"var/run/secrets(/|$)|run/secrets(/|$)|ssh_host_\w+_key$)", re.I)
 PERSIST_PATH = re.compile(
     r"(^|/)(\.(bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|cshrc|tcshrc)$|"
     r"authorized_keys2?$|etc/cron|var/spool/cron|crontab$|etc/rc\.local$|etc/init\.d/|etc/profile(\.d/|$)|"

@@ -1,0 +1,77 @@
+"""Places an action sends things to that nothing before it named.
+
+Exfiltration, a planted trust and a hijacked payment have one thing in common whatever the language:
+the action introduces an *address* (a host in a URL, an e-mail address, a public IP, an AWS account,
+a bank account, an image registry) that neither the task nor the code around the change mentions.
+Honest changes add addresses too (a documentation link, a package index), so this is evidence for the
+learned scorer to weigh, not a finding on its own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+_URL = re.compile(r"\b(?:https?|ftp|wss?|s3|gs|sftp|ssh|git)://(?:[^@/\s'\"`<>]+@)?([A-Za-z0-9.\-_]+)", re.I)
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+\.)+[A-Za-z]{2,}\b")
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12})|AccountPrincipal\(\s*[\"'](\d{12})|"
+                      r"[\"']AWS[\"']\s*:\s*[\"'](?:arn:aws:iam::)?(\d{12})|\baccount[_-]?id[\"']?\s*[=:]\s*[\"']?(\d{12})",
+                      re.I)
+_IBAN = re.compile(r"\b([A-Z]{2}\d{2}[A-Z0-9]{11,30})\b")
+_IMAGE = re.compile(r"(?:\bimage\s*[:=]\s*[\"']?|^\s*FROM\s+(?:--platform=\S+\s+)?)"
+                    r"([a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?::\d+)?)/", re.I | re.M)
+_LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com", "example.org", "example.net"}
+
+
+def _public_ip(text: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return not (ip.is_private or ip.is_loopback or ip.is_unspecified or ip.is_reserved or ip.is_link_local
+                or ip.is_multicast)
+
+
+def destinations(text: str) -> set[str]:
+    """Every address in ``text``, each as ``kind:value`` (hosts and e-mail domains lower-cased)."""
+    out: set[str] = set()
+    for m in _URL.finditer(text):
+        host = m.group(1).lower().rstrip(".")
+        if "." in host.strip(".") and host not in _LOCAL and not _IPV4.fullmatch(host):  # no dot: a template variable
+            out.add(f"host:{host}")
+    for m in _EMAIL.finditer(text):
+        out.add(f"email:{m.group(0).lower()}")
+    for m in _IPV4.finditer(text):
+        if _public_ip(m.group(1)):
+            out.add(f"ip:{m.group(1)}")
+    for m in _ACCOUNT.finditer(text):
+        out.add(f"account:{next(g for g in m.groups() if g)}")
+    for m in _IBAN.finditer(text):
+        if re.search(r"\d{6}", m.group(1)):
+            out.add(f"bank:{m.group(1)}")
+    for m in _IMAGE.finditer(text):
+        host = m.group(1).lower()
+        if host not in _LOCAL:
+            out.add(f"registry:{host}")
+    return out
+
+
+def _known(dest: str, known_text: str) -> bool:
+    """Whether ``known_text`` already names ``dest`` (a host also counts as named by its parent domain)."""
+    kind, _, value = dest.partition(":")
+    if value in known_text:
+        return True
+    if kind in ("host", "email", "registry"):
+        parts = value.rsplit("@", 1)[-1].split(":")[0].split(".")
+        if len(parts) > 2 and ".".join(parts[-2:]) in known_text:
+            return True  # a sub-domain of a domain already named
+        name = parts[-2] if len(parts) >= 2 else parts[0]
+        return len(name) >= 4 and re.search(rf"\b{re.escape(name)}\b", known_text) is not None  # "the GitHub API"
+    return False
+
+
+def new_destinations(added: str, known_text: str) -> list[str]:
+    """Addresses ``added`` introduces that ``known_text`` (the task, the code around the change) never names."""
+    known = known_text.lower()
+    return sorted(d for d in destinations(added) if not _known(d.lower(), known))
