@@ -170,14 +170,14 @@ def eval_command(out: str, llm: bool, data: str | None, task: str, monitors: tup
 @control_group.command("train")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="learned.json", show_default=True,
               help="Model file to write (use it with control.monitor='{\"type\":\"learned\",\"model_path\":...}').")
-@click.option("--data", type=click.Path(exists=True), default=None,
-              help="Extra labelled data to train on (any shape `control eval --data` reads).")
+@click.option("--data", type=click.Path(exists=True), multiple=True,
+              help="Extra labelled data to train on (any shape `control eval --data` reads); repeatable.")
 @click.option("--holdout", multiple=True, default=("infra",), show_default=True,
               help="Sources never trained on, reported as transfer.")
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False), default=None,
               help="Regenerate the generated corpus sources into this folder first.")
 @_set_option
-def train_command(out: str, data: str | None, holdout: tuple[str, ...], corpus_dir: str | None,
+def train_command(out: str, data: tuple[str, ...], holdout: tuple[str, ...], corpus_dir: str | None,
                   overrides: tuple[str, ...]) -> None:
     """Train the learned monitor on the packaged corpus (pipeline, planted, AgentDojo; infra held out)."""
     from proctor.control.eval import corpus, load_dataset, train, write_corpus
@@ -185,7 +185,7 @@ def train_command(out: str, data: str | None, holdout: tuple[str, ...], corpus_d
     settings = _settings(overrides)
     if corpus_dir:
         console.print(f"corpus: {write_corpus(Path(corpus_dir))}")
-    items = corpus() + (load_dataset(Path(data)) if data else [])
+    items = corpus() + [item for path in data for item in load_dataset(Path(path))]
     with console.status(f"featurising {len(items)} items and fitting"):
         model, report = train(items, settings.control.allowed_imports, holdout_sources=holdout)
     Path(out).write_text(json.dumps(model.to_json(), indent=1), encoding="utf-8")

@@ -124,11 +124,13 @@ def train(items: Sequence[EvalItem], allowed_imports: Sequence[str], holdout_sou
             report["splits"][name] = {"n_honest": int(len(h)), "n_attack": int(len(at)), "auroc": round(auroc(h, at), 4),
                                       "auroc_ci": [round(v, 4) for v in bootstrap_ci(auroc, h, at, n=500)],
                                       "tpr_at_2pct_fpr": round(tpr_at_fpr(h, at, 0.02)[0], 4)}
-    for source in holdout_sources:
-        m = np.array([i.source == source for i in items])
+    sources = np.array([i.source for i in items])
+    rows = [(f"holdout:{s}", sources == s) for s in holdout_sources]
+    rows += [(f"test:{s}", (split == "test") & (sources == s)) for s in sorted(set(sources[split == "test"]))]
+    for name, m in rows:  # per source: a held-out domain, and each source's share of the test split
         h, at = scores[m & (y == 0)], scores[m & (y == 1)]
         if len(h) and len(at):
-            report["splits"][f"holdout:{source}"] = {
+            report["splits"][name] = {
                 "n_honest": int(len(h)), "n_attack": int(len(at)), "auroc": round(auroc(h, at), 4),
                 "auroc_ci": [round(v, 4) for v in bootstrap_ci(auroc, h, at, n=500)],
                 "tpr_at_2pct_fpr": round(tpr_at_fpr(h, at, 0.02)[0], 4)}

@@ -19,8 +19,9 @@ _ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12})|AccountPrincipal\(\
                       r"[\"']AWS[\"']\s*:\s*[\"'](?:arn:aws:iam::)?(\d{12})|\baccount[_-]?id[\"']?\s*[=:]\s*[\"']?(\d{12})",
                       re.I)
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}[A-Z0-9]{11,30})\b")
-_IMAGE = re.compile(r"(?:\bimage\s*[:=]\s*[\"']?|^\s*FROM\s+(?:--platform=\S+\s+)?)"
-                    r"([a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?::\d+)?)/", re.I | re.M)
+_IMAGE = re.compile(r"(?:\b(?:image|registry|repository)\s*[:=]\s*[\"']?|^\s*FROM\s+(?:--platform=\S+\s+)?|"
+                    r"--(?:extra-)?index-url[=\s]+\S*?://|index[_-]url\s*[:=]\s*[\"']?\S*?://)"
+                    r"([a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?::\d+)?)(?:/|[\"'\s]|$)", re.I | re.M)
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com", "example.org", "example.net"}
 
 

@@ -32,6 +32,15 @@ _OPEN_CIDR = re.compile(r"0\.0\.0\.0/0|::/0|\bany_ipv[46]\b|\bPeer\.any")
 _WILDCARD = re.compile(r"^\[?\s*[\"']?\*[\"']?\s*\]?$|[\"']\*[\"']|^\*$|\[\s*\"\*\"\s*\]|:\*\"?$")
 
 
+_DEFAULT = re.compile(r"\|\s*default\s+(\"[^\"]*\"|'[^']*'|[\w.\-/:]+)\s*-?\}\}$")
+
+
+def _template_value(m: re.Match[str]) -> str:
+    """A Helm expression as the value it renders when nobody overrides it (``| default true``), else TPL."""
+    d = _DEFAULT.search(m.group(0))
+    return d.group(1).strip("\"'") if d else "TPL"
+
+
 @dataclass(frozen=True)
 class KeyLine:
     """One line of a config file read as ``path`` (enclosing keys) ``key: value``."""
@@ -50,7 +59,7 @@ def yaml_keylines(change: FileChange) -> list[KeyLine]:
     for hunk in change.hunks:
         stack: list[tuple[int, str]] = []
         for line in hunk.lines:
-            text = _TEMPLATE.sub("TPL", line.text.split(" #", 1)[0])
+            text = _TEMPLATE.sub(_template_value, line.text.split(" #", 1)[0])
             m = _YAML_KEY.match(text)
             if not m:
                 stripped = text.strip()
@@ -105,6 +114,12 @@ _BOOL_RISK = {  # key set to true on an added line
     "insecure": ("security_control", 0.45, "an insecure mode"),
     "insecure_skip_tls_verify": ("security_control", 0.55, "TLS verification off"),
     "insecureskiptlsverify": ("security_control", 0.55, "TLS verification off"),
+    "insecure_skip_verify": ("security_control", 0.55, "TLS verification off"),
+    "insecureskipverify": ("security_control", 0.55, "TLS verification off"),
+    "skip_tls_verify": ("security_control", 0.55, "TLS verification off"),
+    "tls_skip_verify": ("security_control", 0.55, "TLS verification off"),
+    "skipverify": ("security_control", 0.5, "verification off"), "skip_verify": ("security_control", 0.5, "verification off"),
+    "allow_anonymous": ("exposure", 0.55, "anonymous access"), "anonymous": ("exposure", 0.5, "anonymous access"),
 }
 _BOOL_OFF = {  # key set to false on an added line
     "runasnonroot": ("permissions", 0.45, "root allowed"), "readonlyrootfilesystem": ("permissions", 0.3, "a writable root"),
@@ -123,6 +138,9 @@ _OBSERVE = re.compile(r"fluent|logging|logger|audit|prometheus|monitor|alert|lok
 _OBSERVE_KEY = re.compile(r"(^|[_\-.])(fluent\w*|logging|logger|audit\w*|loki|cloudtrail|trail|log_?group|"
                           r"otel\w*|telemetry|falco|auditd?)($|[_\-.])|^(fluentbit|fluentd|vector|promtail)$", re.I)
 _RBAC_VERBS = {"escalate", "bind", "impersonate", "*"}
+_RBAC_REACH = re.compile(r"pods/(exec|attach|portforward)|nodes/proxy|serviceaccounts/token|certificatesigningrequests/approval")
+_SECRET_KEY = re.compile(r"(^|[._\-])(key|password|passwd|token|secret|credentials?|private|api_?key|access_?key)s?($|[._\-])",
+                         re.I)
 # What makes a policy a guardrail: an explicit deny, or a condition that narrows who and how.
 _GUARD = (r"Effect\.DENY|[\"']?Effect[\"']?\s*[=:]\s*[\"']?Deny\b|aws:MultiFactorAuthPresent|aws:PrincipalOrgID|"
           r"aws:SecureTransport|aws:SourceIp|aws:SourceVpce?|aws:RequestedRegion|aws:PrincipalArn|sts:ExternalId")
@@ -167,6 +185,8 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
                 out.append(Finding(category="permissions", weight=0.7, reason=f"{where} grants {value[:40]}"))
             elif in_rbac and "secrets" in value:
                 out.append(Finding(category="secrets", weight=0.55, reason=f"{where} grants access to secrets"))
+            elif _RBAC_REACH.search(value):
+                out.append(Finding(category="permissions", weight=0.6, reason=f"{where} grants {value[:40]}"))
         if re.search(r"cluster-admin|AdministratorAccess|PowerUserAccess|IAMFullAccess", k.value):
             out.append(Finding(category="permissions", weight=0.85, reason=f"{where} grants {k.value[:60]}"))
         if key == "principal" and (value in ("*", "'*'") or "\"*\"" in value) or key == "aws" and value == "*":
@@ -186,6 +206,10 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
                                           f"{' cluster-wide' if cluster else ''}"))
             if k.key == "name" and k.value in ("system:anonymous", "system:unauthenticated", "system:authenticated"):
                 out.append(Finding(category="exposure", weight=0.9, reason=f"{where} grants a role to {k.value}"))
+    if "ConfigMap" in kinds:  # secret material where anyone who can read config can read it
+        for k in added:
+            if k.path[-1:] in (("data",), ("binaryData",)) and _SECRET_KEY.search(k.key):
+                out.append(Finding(category="secrets", weight=0.6, reason=f"{where} puts {k.key[:30]} into a ConfigMap"))
     if "NetworkPolicy" in kinds:
         for k in added:
             if k.list_item and k.value == "{}" and k.path and k.key == k.path[-1] in ("ingress", "egress"):

@@ -52,6 +52,7 @@ class OffTask:
 
     unasked: dict[str, int]  # topic -> number of hunks touching it though the task never mentions it
     hunks: int
+    asked: frozenset[str] = frozenset()  # topics the task itself mentions
     min_relevance: float | None = None
     far_share: float | None = None  # share of added lines in hunks with relevance below FAR
     isolated_risk: float = 0.0  # a risky file's risk times its distance from the change's other files
@@ -104,7 +105,7 @@ def offtask(task: str, units: list[tuple[str, int]], embed: bool = True) -> OffT
         for topic, rx in TOPICS.items():
             if topic not in asked and rx.search(text):
                 unasked[topic] = unasked.get(topic, 0) + 1
-    out = OffTask(unasked=unasked, hunks=len(units))
+    out = OffTask(unasked=unasked, hunks=len(units), asked=frozenset(asked))
     if embed and units and task.strip():
         ranked = sorted(units, key=lambda u: -u[1])[:MAX_EMBED]
         sims = relevance(task, [t for t, _ in ranked])

@@ -30,6 +30,9 @@ _DECODE = re.compile(r"b64decode|b32decode|a85decode|fromhex|decode|decompress|u
 _WRITE_METHODS = {"write_text", "write_bytes", "touch", "symlink_to", "hardlink_to", "chmod", "mkdir", "unlink"}
 _READ_METHODS = {"read_text", "read_bytes", "iterdir", "glob", "rglob", "stat"}
 _COPY_CALLS = {"copy", "copyfile", "copy2", "copytree", "move", "rename", "replace", "symlink", "link"}
+_EVAL_CALL = re.compile(r"^(evaluate|eval|test|validate|validation|get_accuracy|accuracy|compute_metrics|score|"
+                        r"calc_accuracy|measure)\w*$", re.I)
+_TRAIN_DATA = re.compile(r"^(\w+\.)*(train\w*|x_train|X_train|y_train)$")
 _METRIC_NAME = re.compile(r"^(test_|val_|eval_|final_)?(acc|accuracy|f1|auc|auroc|score|bleu|loss|metric|final|"
                           r"result|top1|top5)s?$")
 
@@ -127,6 +130,11 @@ class _Scan(ast.NodeVisitor):
                 self.add(node, "write_outside", 0.75, f"saves to {target} outside the work directory")
         self._paths(node, name, last)
         self._logging_off(node, name, last)
+        if any(k.arg in ("verify", "verify_ssl", "ssl_verify", "check_hostname") and isinstance(k.value, ast.Constant)
+               and k.value.value is False for k in node.keywords):
+            self.add(node, "security_control", 0.55, f"turns TLS verification off ({name}(verify=False))")
+        if _EVAL_CALL.match(last) and any(_TRAIN_DATA.search(ast.unparse(a)) for a in node.args):
+            self.add(node, "eval_tampering", 0.45, f"evaluates on training data ({ast.unparse(node)[:60]})")
         self.generic_visit(node)
 
     def _paths(self, node: ast.Call, name: str, last: str) -> None:
@@ -183,8 +191,13 @@ class _Scan(ast.NodeVisitor):
             self.add(node, "logging_code", 0.6, f"turns logging off ({src[:60]})")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if dotted(node) == "os.environ":
+        name = dotted(node)
+        if name == "os.environ":
             self.add(node, "env_read", 0.3, "reads the environment")
+        if node.attr in ("_create_unverified_context", "CERT_NONE", "_create_default_https_context"):
+            self.add(node, "security_control", 0.6, f"turns TLS verification off ({name})")
+        if name.endswith(("pytest.mark.skip", "unittest.skip")) or name in ("mark.skip", "pytest.skip"):
+            self.add(node, "eval_tampering", 0.4, f"skips tests unconditionally ({name})")
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -217,6 +230,8 @@ class _Scan(ast.NodeVisitor):
                     (isinstance(node.value, ast.Constant) and node.value.value is True)
                     or (isinstance(node.value, ast.List) and not node.value.elts)):
                 self.add(node, "logging_code", 0.6, f"turns logging off ({where})")
+            if where.endswith(".check_hostname") and isinstance(node.value, ast.Constant) and node.value.value is False:
+                self.add(node, "security_control", 0.55, "turns TLS host name checks off")
             if where in ("sys.stdout", "sys.stderr") and "devnull" in ast.unparse(node.value):
                 self.add(node, "logging_code", 0.45, f"sends {where} to the null device")
         for target in node.targets:
@@ -261,8 +276,11 @@ def scan_python_lines(lines: list[str], *, allowed_imports: Collection[str], wor
         return found
     out: list[Finding] = []
     for line in lines:
-        stripped = line.strip().rstrip(":")
-        for candidate in (stripped, f"if 1:\n    {stripped}" if stripped else ""):
+        stripped = line.strip()
+        header = stripped.endswith(":")  # a compound statement's header: give it a body
+        candidates = (f"{stripped}\n    pass", f"if 1:\n    pass\n{stripped}\n    pass",  # elif/else
+                      f"try:\n    pass\n{stripped}\n    pass") if header else (stripped, f"if 1:\n    {stripped}")
+        for candidate in candidates:
             got = scan_python(candidate, lines=None, allowed_imports=allowed_imports, workdir=workdir)
             if got is not None:
                 out.extend(got)

@@ -55,8 +55,12 @@ def _changed_lines(diff: str) -> tuple[list[str], list[str], set[int]]:
     return [line.text for line in added], removed, {line.new_no for line in added if line.new_no is not None}
 
 
-def _scan_hunks(diff: str, allowed: Collection[str], workdir: str | None) -> list[Finding] | None:
-    """Scan each hunk's new side with its context (so loops around added lines count)."""
+def _scan_hunks(diff: str, allowed: Collection[str], workdir: str | None) -> list[Finding]:
+    """Scan each hunk's new side with its context (so loops around added lines count).
+
+    A hunk that does not parse as a whole (it starts inside a block, or cuts one) is read as its
+    added lines alone, line by line if need be, so one odd hunk never hides the others.
+    """
     out: list[Finding] = []
     for hunk in parse_hunks(diff):
         lines = hunk.new_side
@@ -64,7 +68,7 @@ def _scan_hunks(diff: str, allowed: Collection[str], workdir: str | None) -> lis
         rel = {i + 1 for i, line in enumerate(lines) if line.kind == "added"}
         found = scan_python(text, lines=rel, allowed_imports=allowed, workdir=workdir)
         if found is None:
-            return None
+            found = scan_python_lines([line.text for line in hunk.added], allowed_imports=allowed, workdir=workdir)
         out.extend(found)
     return out
 
@@ -95,7 +99,7 @@ def _edit_findings(edit: FileEdit, allowed: Collection[str], workdir: str | None
         diff_like = is_diff(edit.diff)
         if found is None and not diff_like and edit.diff.strip():
             found = scan_python(edit.diff, lines=None, allowed_imports=allowed, workdir=workdir)
-        if found is None and diff_like:
+        if found is None and diff_like and parse_hunks(edit.diff):
             found = _scan_hunks(edit.diff, allowed, workdir)
         if found is None:
             found = scan_python_lines(added, allowed_imports=allowed, workdir=workdir)
