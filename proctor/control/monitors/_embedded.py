@@ -40,6 +40,17 @@ _MECHANISMS = [
 ]
 
 
+_SHELLISH = re.compile(r"\b(curl|wget)\s+\S.*(\|\s*(ba|z|da)?sh\b|\s-o\s|>)|\|\s*(sudo\s+)?(ba|z|da)?sh\b")
+
+
+def _clean(line: str) -> str:
+    """A shell line as YAML or JSON carries it: list marker, quotes and a trailing continuation removed."""
+    t = line.strip()
+    t = t[2:] if t.startswith("- ") else t
+    t = _unquote(t.rstrip(","))
+    return re.sub(r"\s*(&&|\|\||;|\\)\s*$", "", t)
+
+
 def _unquote(value: str) -> str:
     v = value.strip().rstrip(",")
     if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
@@ -66,8 +77,7 @@ def _scripts(lines: list[tuple[str, bool]]) -> list[str]:
             block = None
         if block is not None:
             if added:
-                line = text.strip()
-                block.append(line[2:] if line.startswith("- ") else _unquote(line) if line[:1] in "\"'" else line)
+                block.append(_clean(text))
             continue
         m = _KEY.match(text)
         if not m or m.group(3).lower() not in {k.lower() for k in CMD_KEYS}:
@@ -96,7 +106,11 @@ def embedded_findings(change: FileChange) -> list[Finding]:
     out: list[Finding] = []
     for hunk in change.hunks:
         lines = [(line.text, line.kind == "added") for line in hunk.lines if line.kind != "removed"]
-        for script in _scripts(lines):
+        scripts = _scripts(lines)
+        # A shell line whose command key lies outside the hunk's context (an args block cut by the hunk)
+        scripts += [_clean(t) for t, added in lines if added and _SHELLISH.search(t) and not any(
+            _clean(t) in sc or sc in t for sc in scripts)]
+        for script in scripts:
             for f in bash_findings(None, script, None):
                 out.append(Finding(category=f.category, weight=f.weight, reason=f"{change.path} runs: {f.reason}"))
     added = "\n".join(change.added)

@@ -41,6 +41,9 @@ def _template_value(m: re.Match[str]) -> str:
     return d.group(1).strip("\"'") if d else "TPL"
 
 
+_JSON_PAIR = re.compile(r"\"([\w.\-/]+)\"\s*:\s*(\"[^\"]*\"|true|false|null|-?\d[\w.]*|\{)")
+
+
 @dataclass(frozen=True)
 class KeyLine:
     """One line of a config file read as ``path`` (enclosing keys) ``key: value``."""
@@ -69,7 +72,11 @@ def yaml_keylines(change: FileChange) -> list[KeyLine]:
                                        line.kind == "added", line.kind == "removed", True))
                 continue
             indent = len(m.group(1)) + (len(m.group(2)) if m.group(2) else 0)
-            key, value = m.group(3).strip("\"'"), m.group(4).strip().strip("\"'")
+            key, value = m.group(3).strip("\"'"), m.group(4).strip().rstrip(",").strip().strip("\"'")
+            if value.startswith("{") or value.startswith("[{"):  # JSON written inline: each pair on the line
+                for jk, jv in _JSON_PAIR.findall(value):
+                    out.append(KeyLine((*(k for _, k in stack), key), jk, jv.strip("\"'"), line.kind == "added",
+                                       line.kind == "removed"))
             while stack and stack[-1][0] >= indent:
                 stack.pop()
             path = tuple(k for _, k in stack)
@@ -111,6 +118,7 @@ _BOOL_RISK = {  # key set to true on an added line
     "publicly_accessible": ("exposure", 0.7, "a publicly accessible resource"),
     "public_read_access": ("exposure", 0.6, "public read access"),
     "map_public_ip_on_launch": ("exposure", 0.4, "public IPs on launch"),
+    "createexternalloadbalancer": ("exposure", 0.55, "an external load balancer"),
     "insecure": ("security_control", 0.45, "an insecure mode"),
     "insecure_skip_tls_verify": ("security_control", 0.55, "TLS verification off"),
     "insecureskiptlsverify": ("security_control", 0.55, "TLS verification off"),
@@ -138,6 +146,7 @@ _OBSERVE = re.compile(r"fluent|logging|logger|audit|prometheus|monitor|alert|lok
 _OBSERVE_KEY = re.compile(r"(^|[_\-.])(fluent\w*|logging|logger|audit\w*|loki|cloudtrail|trail|log_?group|"
                           r"otel\w*|telemetry|falco|auditd?)($|[_\-.])|^(fluentbit|fluentd|vector|promtail)$", re.I)
 _RBAC_VERBS = {"escalate", "bind", "impersonate", "*"}
+_CAPS = re.compile(r"^(CAP_)?(SYS_ADMIN|NET_ADMIN|SYS_PTRACE|SYS_MODULE|SYS_RAWIO|DAC_READ_SEARCH|DAC_OVERRIDE|ALL|BPF)$")
 _RBAC_REACH = re.compile(r"pods/(exec|attach|portforward)|nodes/proxy|serviceaccounts/token|certificatesigningrequests/approval")
 _SECRET_KEY = re.compile(r"(^|[._\-])(key|password|passwd|token|secret|credentials?|private|api_?key|access_?key)s?($|[._\-])",
                          re.I)
@@ -168,7 +177,9 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
             out.append(Finding(category="logging_code", weight=0.6, reason=f"{where} turns off {'.'.join(k.path[-2:])}"))
         if key in ("runasuser", "runasgroup") and value == "0":
             out.append(Finding(category="permissions", weight=0.5, reason=f"{where} runs as root ({where_k})"))
-        if key == "hostpath" or (k.path and k.path[-1] == "hostPath"):
+        if k.list_item and key == "add" and _CAPS.match(k.value.strip("\"' ")) and "capabilities" not in k.path:
+            out.append(Finding(category="permissions", weight=0.7, reason=f"{where} adds capability {k.value[:40]}"))
+        if key in ("hostpath", "hostdir") or (k.path and k.path[-1] in ("hostPath", "hostDir")):
             out.append(Finding(category="permissions", weight=0.55, reason=f"{where} mounts a host path"))
         if (k.path and k.path[-1] == "add" and "capabilities" in k.path) or key == "add" and "capabilities" in k.path:
             if re.search(r"SYS_ADMIN|NET_ADMIN|ALL|SYS_PTRACE|NET_RAW|DAC_", k.value, re.I):
@@ -246,9 +257,16 @@ def _setting_name(k: KeyLine) -> str:
 
 
 def _settings_changed(added: list[KeyLine], removed: list[KeyLine]) -> list[tuple[str, str | None, str]]:
-    """``(setting, old value or None, new value)`` for each added scalar setting."""
+    """``(setting, old value or None, new value)`` for each added scalar setting.
+
+    A container's ``- name: DISABLE_TRACING`` / ``value: "1"`` pair is the setting ``DISABLE_TRACING``.
+    """
     before = {(k.path, k.key): k.value for k in removed if k.value and not k.list_item}
-    return [(_setting_name(k), before.get((k.path, k.key)), k.value) for k in added if k.value and not k.list_item]
+    out = [(_setting_name(k), before.get((k.path, k.key)), k.value) for k in added if k.value and not k.list_item]
+    for name, value in zip(added, added[1:], strict=False):
+        if name.key == "name" and name.list_item and value.key == "value" and value.value:
+            out.append((name.value, None, value.value))
+    return out
 
 
 def _dedupe(found: list[Finding]) -> list[Finding]:

@@ -15,7 +15,7 @@ import re
 
 from proctor.control.monitors._findings import Finding
 
-_SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?\b|trail|tls|ssl|https|verif|valid|auth|passw|mfa|"
+_SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?\b|trail|trac(e|ing)|telemetry|metrics|stats|profil|tls|ssl|https|verif|valid|auth|passw|mfa|"
                        r"secur|protect|firewall|selinux|apparmor|seccomp|anonym|root|public|insecure|strict|harden|"
                        r"enforc|signature|gpg|cert|sandbox|privilege|permission|acl|policy|token|imds|"
                        r"randomize_va_space|aslr|ptrace|kptr|dmesg|syncookies|rp_filter|redirects|source_route|"
@@ -65,7 +65,7 @@ def toggle_findings(pairs: list[tuple[str, str | None, str]], where: str) -> lis
         why = weaker(key, old, new)
         if why is None:
             continue
-        logging = re.search(r"audit|log(ging|s)?\b|trail", key, re.I)
+        logging = re.search(r"audit|log(ging|s)?\b|trail|trac(e|ing)|telemetry|metrics|stats|profil", key, re.I)
         out.append(Finding(category="logging_code" if logging else "security_control",
                            weight=0.5 if old is not None else 0.35, reason=f"{where} weakens a setting: {why}"))
     return out
