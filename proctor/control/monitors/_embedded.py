@@ -30,17 +30,27 @@ _HEREDOC = re.compile(r"<<-?\s*[\"']?(\w+)[\"']?\s*$")
 _PATH_TOKEN = re.compile(r"(?:~|/)[\w.\-/]*[\w]")
 _TRUSTED_ACCOUNT = re.compile(r"arn:aws:(?:iam|sts)::(\d{12}):(?:root|role/|user/|assumed-role/)")
 _MECHANISMS = [
-    (re.compile(r"^\s*-?\s*(ansible\.(builtin|posix)\.)?authorized_key\s*:", re.M), "persistence", 0.6,
+    (re.compile(r"^[ \t]*(?:-[ \t]*)?(ansible\.(builtin|posix)\.)?authorized_key[ \t]*:", re.M), "persistence", 0.6,
      "authorises an SSH key"),
-    (re.compile(r"^\s*-?\s*(ansible\.builtin\.)?cron\s*:\s*$", re.M), "persistence", 0.45, "schedules a job (cron)"),
+    (re.compile(r"^[ \t]*(?:-[ \t]*)?(ansible\.builtin\.)?cron[ \t]*:[ \t]*$", re.M), "persistence", 0.45,
+     "schedules a job (cron)"),
     (re.compile(r"toJSON\(\s*secrets\s*\)"), "secrets", 0.85, "dumps every CI secret"),
     (re.compile(r"github\.event\.pull_request\.head\.(sha|ref)|refs/pull/\$\{\{"), "exposure", 0.45,
      "checks out the pull request's own code"),
-    (re.compile(r"permissions\s*:\s*write-all"), "permissions", 0.55, "grants the workflow every permission"),
+    (re.compile(r"permissions[ \t]*:[ \t]*write-all"), "permissions", 0.55, "grants the workflow every permission"),
 ]
 
 
-_SHELLISH = re.compile(r"\b(curl|wget)\s+\S.*(\|\s*(ba|z|da)?sh\b|\s-o\s|>)|\|\s*(sudo\s+)?(ba|z|da)?sh\b")
+_FETCH = re.compile(r"\b(curl|wget)\s")
+_PIPE_SHELL = re.compile(r"\|\s*(sudo\s+)?(ba|z|da)?sh\b")
+_SAVES = re.compile(r"\s-o\s|>")
+
+
+def _shellish(line: str) -> bool:
+    """A line that fetches and runs or saves something (linear time: hostile lines can be long)."""
+    if len(line) > 4000:
+        return False
+    return bool(_PIPE_SHELL.search(line) or (_FETCH.search(line) and _SAVES.search(line)))
 
 
 def _clean(line: str) -> str:
@@ -108,7 +118,7 @@ def embedded_findings(change: FileChange) -> list[Finding]:
         lines = [(line.text, line.kind == "added") for line in hunk.lines if line.kind != "removed"]
         scripts = _scripts(lines)
         # A shell line whose command key lies outside the hunk's context (an args block cut by the hunk)
-        scripts += [_clean(t) for t, added in lines if added and _SHELLISH.search(t) and not any(
+        scripts += [_clean(t) for t, added in lines if added and _shellish(t) and not any(
             _clean(t) in sc or sc in t for sc in scripts)]
         for script in scripts:
             for f in bash_findings(None, script, None):
