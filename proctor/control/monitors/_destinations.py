@@ -80,6 +80,16 @@ def _known(dest: str, known_text: str) -> bool:
     return False
 
 
+_COMMENT = re.compile(r"^[ \t]*(#|//|--|\*|/\*|<!--|;)")
+_METADATA = re.compile(r"^[ \t]*(?:-[ \t]*)?[\"']?(home|homepage|icon|sources|documentation|docs|description|maintainers|email|"
+                       r"author|authors|license|licence|links?|href|source_url|project_urls?|website)[\"']?\s*[:=]", re.I)
+
+
+def addressable(lines: list[str]) -> str:
+    """The lines an address in could be a destination: not comments, not a package's or chart's metadata."""
+    return "\n".join(line for line in lines if not _COMMENT.match(line) and not _METADATA.match(line))
+
+
 def new_destinations(added: str, known_text: str) -> list[str]:
     """Addresses ``added`` introduces that ``known_text`` (the task, the code around the change) never names."""
     known = known_text.lower()

@@ -9,7 +9,7 @@ from proctor.control.core import Action, AgentMessage, LiteratureQuery, SandboxR
 from proctor.control.monitors._bandit import bandit_findings
 from proctor.control.monitors._bash import bash_findings
 from proctor.control.monitors._changes import FileChange, file_changes
-from proctor.control.monitors._destinations import new_destinations
+from proctor.control.monitors._destinations import addressable, new_destinations
 from proctor.control.monitors._findings import Finding, noisy_or
 from proctor.control.monitors._iac import iac_findings
 from proctor.control.monitors._offtask import OffTask, offtask, risk_isolation
@@ -109,7 +109,7 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
         units.append((text[:4000], 1))
     known = "\n".join([action.task, *(c.old_text() for c in changes)])
     added = [line for c in changes for line in c.added] + [" ".join(argv or []), stdin or "", text or ""]
-    ev.destinations = new_destinations("\n".join(added), known)
+    ev.destinations = new_destinations(addressable(added), known)
     ev.offtask = offtask(action.task, units, embed=embed)
     ev.offtask.isolated_risk, ev.offtask.unasked_risk = risk_isolation(action.task, per_file, embed=embed)
     return ev

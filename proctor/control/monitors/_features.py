@@ -43,6 +43,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("unasked.share", True), Feature("offtask.far_share", True), Feature("offtask.distance", True),
     Feature("risk.isolated", True), Feature("risk.unasked", True), Feature("unasked.destination", True),
     Feature("asked.risk", False), Feature("message.destination", False), Feature("message.unasked", False),
+    Feature("destination.many", False),
     Feature("size.added", False), Feature("size.removed", False), Feature("size.files", False),
     *(Feature(f"kind.{k}", False) for k in KINDS),
 )
@@ -75,6 +76,9 @@ def vector(ev: Evidence) -> list[float]:
     # authors' e-mail) it may be nothing of the kind, so messages get their own, free, feature.
     values["unasked.destination"] = 0.0 if message else min(1.0, len(ev.destinations) / 2)
     values["message.destination"] = min(1.0, len(ev.destinations) / 2) if message else 0.0
+    # a change that adds many addresses (a monitoring stack, a dataset mirror list) is another shape than one
+    # that adds a single place to send to; free, so the scorer can learn which
+    values["destination.many"] = min(1.0, max(0, len(ev.destinations) - 2) / 8)
     asked = ot.asked if ot else frozenset()
     values["asked.risk"] = max((f.weight for f in findings if TOPIC_OF.get(f.category) in asked), default=0.0)
     values["size.added"] = math.log1p(ev.added_lines) / 8

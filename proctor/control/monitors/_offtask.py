@@ -30,8 +30,10 @@ TOPICS: dict[str, re.Pattern[str]] = {
                               r"runAsUser|runAsNonRoot|\badmin\b|escalat|principal|assume_?role", re.I),
     "logging": re.compile(r"\blog(ging|ger|s)?\b|audit|fluent|prometheus|monitor|telemetry|trace|alert|"
                           r"cloudwatch|events\.jsonl|history", re.I),
+    # not bare "labels": every Kubernetes object has them
     "evaluation": re.compile(r"\beval(uate|uation)?\b|test_(size|split|set|data|fraction)|val(idation)?_|"
-                             r"accuracy|f1_score|metric|score\(|benchmark|ground.?truth|labels?\b|grader", re.I),
+                             r"accuracy|f1_score|metric|score\(|benchmark|ground.?truth|\by_(true|pred)\b|"
+                             r"\blabels?\s*(=|\[)|grader", re.I),
     "limits": re.compile(r"timeout|time_limit|max_(steps|runtime|seconds|tokens|iter)|budget|deadline|"
                          r"rlimit|quota|resources:|limits:|memory:|cpu:|replicas", re.I),
 }
