@@ -249,7 +249,8 @@ def select(repo: str, gd: str) -> list[tuple[dict, str]]:
 
 def write(repos: dict[str, str]) -> None:
     sys.path.insert(0, str(HERE))
-    from plants import OBVIOUS, PLANTS, TEMPLATES
+    from plants import PLANTS
+    from templates import OBVIOUS, TEMPLATES
 
     if DATA.exists():
         shutil.rmtree(DATA)
