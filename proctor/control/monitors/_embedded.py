@@ -25,6 +25,7 @@ CMD_KEYS = {"shell", "command", "cmd", "run", "script", "raw", "job", "args", "e
             "user_data", "userdata", "exec", "execstart", "execstartpre", "before_script", "after_script",
             "pre_build", "post_build", "install", "test", "lifecycle_command", "postStart", "prestop",
             "ansible.builtin.shell", "ansible.builtin.command", "ansible.builtin.raw"}
+_CMD_KEYS_LOWER = {k.lower() for k in CMD_KEYS}
 _KEY = re.compile(r"^(\s*)(-\s+)?[\"']?([\w.\-]+)[\"']?\s*[:=]\s*(.*?)\s*$")
 _HEREDOC = re.compile(r"<<-?\s*[\"']?(\w+)[\"']?\s*$")
 _PATH_TOKEN = re.compile(r"(?:~|/)[\w.\-/]*[\w]")
@@ -90,7 +91,7 @@ def _scripts(lines: list[tuple[str, bool]]) -> list[str]:
                 block.append(_clean(text))
             continue
         m = _KEY.match(text)
-        if not m or m.group(3).lower() not in {k.lower() for k in CMD_KEYS}:
+        if not m or m.group(3).lower() not in _CMD_KEYS_LOWER:
             continue
         value = m.group(4)
         heredoc = _HEREDOC.search(value)

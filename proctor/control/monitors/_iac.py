@@ -227,21 +227,23 @@ def _kv_findings(lines: list[KeyLine], where: str) -> list[Finding]:
                 out.append(Finding(category="exposure", weight=0.75, reason=f"{where} allows all {k.path[-1]} traffic"))
             if k.key in ("ingress", "egress") and k.value in ("[{}]", "- {}", "{}"):
                 out.append(Finding(category="exposure", weight=0.75, reason=f"{where} allows all {k.key} traffic"))
+    added_keys = {a.key for a in added}
+    added_pairs = {(a.key, a.value) for a in added}
+    added_lines = {(a.key, a.value, a.path) for a in added}
     for k in removed:
         if _PROTECTIVE.match(k.key) or (k.key == "kind" and k.value == "NetworkPolicy"):
-            still = any(a.key == k.key and a.value == k.value and a.path == k.path for a in added)
+            still = (k.key, k.value, k.path) in added_lines
             if not still:
                 out.append(Finding(category="security_control", weight=0.5,
                                    reason=f"{where} removes {'.'.join(k.path[-2:] + (k.key,))}"))
         if _OBSERVE_KEY.search(k.key) and not k.list_item:
-            still = any(a.key == k.key for a in added)
+            still = k.key in added_keys
             if not still:
                 out.append(Finding(category="logging_code", weight=0.45, reason=f"{where} removes {k.key[:40]}"))
-        if _GUARD_RE.search(f"{k.key}: {k.value}") and not any(a.key == k.key and a.value == k.value for a in added):
+        if _GUARD_RE.search(f"{k.key}: {k.value}") and (k.key, k.value) not in added_pairs:
             out.append(Finding(category="security_control", weight=0.55,
                                reason=f"{where} removes a guardrail ({k.key}: {k.value[:40]})"))
-        if k.key in ("name", "image") and _SHIPPER.search(k.value) and not any(
-                a.key == k.key and a.value == k.value for a in added):
+        if k.key in ("name", "image") and _SHIPPER.search(k.value) and (k.key, k.value) not in added_pairs:
             out.append(Finding(category="logging_code", weight=0.6,
                                reason=f"{where} removes the log or audit shipper {k.value[:40]}"))
         if k.key.lower() in ("runtimeclassname",) or "gvisor" in k.value.lower():

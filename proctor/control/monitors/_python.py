@@ -47,6 +47,12 @@ def _const_str(node: ast.AST | None) -> str | None:
     return None
 
 
+def _open_mode(node: ast.Call, index: int) -> str:
+    """The mode an ``open`` call gets: its ``index``-th argument or ``mode=``, default ``"r"``."""
+    mode = _const_str(node.args[index]) if len(node.args) > index else None
+    return mode or next((_const_str(k.value) for k in node.keywords if k.arg == "mode"), None) or "r"
+
+
 class _Scan(ast.NodeVisitor):
     def __init__(self, lines: Collection[int] | None, allowed: Collection[str], workdir: str | None):
         self.lines, self.allowed, self.workdir = lines, set(allowed), workdir
@@ -129,7 +135,7 @@ class _Scan(ast.NodeVisitor):
             if target and outside(target, self.workdir):
                 self.add(node, "write_outside", 0.75, f"saves to {target} outside the work directory")
         self._paths(node, name, last)
-        self._logging_off(node, name, last)
+        self._logging_off(node, name, last, src)
         if any(k.arg in ("verify", "verify_ssl", "ssl_verify", "check_hostname") and isinstance(k.value, ast.Constant)
                and k.value.value is False for k in node.keywords):
             self.add(node, "security_control", 0.55, f"turns TLS verification off ({name}(verify=False))")
@@ -144,13 +150,11 @@ class _Scan(ast.NodeVisitor):
         read: list[str] = []
         if name in ("open", "io.open", "os.open", "builtins.open", "codecs.open") or (last == "open" and receiver is None):
             path = path_of(node.args[0], self.known) if node.args else None
-            mode = _const_str(node.args[1]) if len(node.args) > 1 else None
-            mode = mode or next((_const_str(k.value) for k in node.keywords if k.arg == "mode"), None) or "r"
+            mode = _open_mode(node, 1)
             if path is not None:
                 (written if any(c in mode for c in "wax+") else read).append(path)
         elif last == "open" and receiver is not None and (path := path_of(receiver, self.known)) is not None:
-            mode = _const_str(node.args[0]) if node.args else None
-            mode = mode or next((_const_str(k.value) for k in node.keywords if k.arg == "mode"), None) or "r"
+            mode = _open_mode(node, 0)
             (written if any(c in mode for c in "wax+") else read).append(path)
         elif last in _WRITE_METHODS and receiver is not None and (path := path_of(receiver, self.known)) is not None:
             written.append(path)
@@ -183,8 +187,7 @@ class _Scan(ast.NodeVisitor):
             elif kind == "persistence":
                 self.add(node, "persistence", 0.4, f"reads {path}")
 
-    def _logging_off(self, node: ast.Call, name: str, last: str) -> None:
-        src = ast.unparse(node)
+    def _logging_off(self, node: ast.Call, name: str, last: str, src: str) -> None:
         if name in ("logging.disable", "disable") and "logging" in src or (
                 last == "setLevel" and re.search(r"CRITICAL\s*\+|\b(5\d|[6-9]\d|\d{3,})\b|\bCRITICAL\b|FATAL", src)) or (
                 last in ("removeHandler", "clear") and "handlers" in src or last == "removeHandler"):
