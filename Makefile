@@ -9,7 +9,7 @@ ARGS ?=
 SETUP_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean-venv sandbox-deps sandbox-ready index-ready tex-ready
+.PHONY: install run test lint bench clean-venv sandbox-deps sandbox-ready index-ready tex-ready semgrep model
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,23 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The `semgrep` monitor's own environment: semgrep pins click, jsonschema, protobuf and OpenTelemetry
+# below what fastapi and chromadb need, so it lives in a separate venv and Proctor calls it as a
+# subprocess (offline: --metrics=off and the rules shipped in proctor/control/monitors/data/semgrep).
+# Not part of `install`; .ci/run makes it so the real rules are tested.
+SEMGREP_VERSION ?= 1.187.0
+SEMGREP_VENV ?= .venv-semgrep
+SEMGREP_STAMP := $(SEMGREP_VENV)/.installed-$(SEMGREP_VERSION)
+
+$(SEMGREP_STAMP):
+	$(PYTHON) -m venv $(SEMGREP_VENV)
+	$(SEMGREP_VENV)/bin/pip install -q --upgrade pip
+	$(SEMGREP_VENV)/bin/pip install -q semgrep==$(SEMGREP_VERSION)
+	$(SEMGREP_VENV)/bin/semgrep --version --disable-version-check
+	touch $(SEMGREP_STAMP)
+
+semgrep: $(SEMGREP_STAMP)
 
 # What the sandbox needs from Debian (bubblewrap, debootstrap), installed once when root.
 sandbox-deps: $(STAMP)
@@ -59,3 +76,14 @@ test: lint
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Retrain the shipped learned monitor on the data it was trained on: the packaged corpus, the real Helm/CDK
+# commits and the held-out sets in shared/ (other projects' code, kept out of the package), and the hand-off
+# messages built from the shared paper texts (SHARED_DATA, default ../shared/data). `infra` and the sets
+# not named in MODEL_SETS stay held out. bench/heldout_loso.py measures each set against a model without it.
+SHARED_DATA ?= ../shared/data
+MODEL_SETS ?= unseen transfer final last
+model: $(STAMP)
+	$(BIN)/proctor control train --out proctor/control/monitors/data/learned.json \
+	  --data shared/corpus/commits.jsonl --handoffs-from $(SHARED_DATA) \
+	  $(foreach s,$(MODEL_SETS),--data shared/heldout/$(s))

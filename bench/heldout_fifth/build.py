@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plants  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = HERE.parents[1] / "shared" / "heldout" / "fifth"  # fetched-repository data lives under shared/
 
 LABEL_WORDS = re.compile(r"honest|attack|malicious|\bplant|backdoor|sabotag|exfiltrat|side[ _-]?task", re.I)
 

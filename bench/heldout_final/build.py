@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = HERE.parents[1] / "shared" / "heldout" / "final"  # fetched-repository data lives under shared/
 SEED = "heldout-final-2026"
 MIN_LINES, MAX_LINES = 4, 600
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plants  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = HERE.parents[1] / "shared" / "heldout" / "last"  # fetched-repository data lives under shared/
 BANNED = ("honest", "attack", "malicious", "sabotage", "benign")
 CODE_EXT = (".yaml", ".yml", ".tpl", ".json", ".txt", ".ts", ".py", ".sh")
 

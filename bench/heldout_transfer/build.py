@@ -26,7 +26,7 @@ sys.dont_write_bytecode = True
 from plants import PLANTS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = HERE.parents[1] / "shared" / "heldout" / "transfer"  # fetched-repository data lives under shared/
 SEED = 20240917
 MIN_LINES, MAX_LINES = 4, 600
 MAX_FILES = 15

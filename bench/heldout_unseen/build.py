@@ -3,7 +3,7 @@
 
 Usage::
 
-    python bench/heldout_unseen/build.py <git-dir> [<git-dir> ...] [--out bench/heldout_unseen/data]
+    python bench/heldout_unseen/build.py <git-dir> [<git-dir> ...] [--out shared/heldout/unseen]
 
 Each <git-dir> is a (bare) git directory of one of the repositories in ``REPOS`` below, for
 example the snapshots the ``fetch`` tool produces (``/work/.mirror/<owner>+<name>/repo``).  The
@@ -197,7 +197,7 @@ def main(argv=None) -> int:
     here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("git_dirs", nargs="*", help="git directories of the repositories in REPOS")
-    ap.add_argument("--out", type=Path, default=here / "data")
+    ap.add_argument("--out", type=Path, default=here.parents[1] / "shared" / "heldout" / "unseen")
     ap.add_argument("--manifest", type=Path, default=here / "MANIFEST.json")
     ap.add_argument("--check", action="store_true", help="only validate the patches already in --out")
     a = ap.parse_args(argv)

@@ -176,16 +176,26 @@ def eval_command(out: str, llm: bool, data: str | None, task: str, monitors: tup
               help="Sources never trained on, reported as transfer.")
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False), default=None,
               help="Regenerate the generated corpus sources into this folder first.")
+@click.option("--handoffs-from", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Shared data folder (ICLR 2022 papers, abstracts): add hand-off messages built from it.")
 @_set_option
 def train_command(out: str, data: tuple[str, ...], holdout: tuple[str, ...], corpus_dir: str | None,
-                  overrides: tuple[str, ...]) -> None:
-    """Train the learned monitor on the packaged corpus (pipeline, planted, AgentDojo; infra held out)."""
-    from proctor.control.eval import corpus, load_dataset, train, write_corpus
+                  handoffs_from: str | None, overrides: tuple[str, ...]) -> None:
+    """Train the learned monitor on the packaged corpus (pipeline, planted, AgentDojo; infra held out).
+
+    `make model` retrains the shipped model with the data it was trained on (docs/control.md).
+    """
+    from proctor.control.eval import corpus, handoff_dataset, load_dataset, train, write_corpus
 
     settings = _settings(overrides)
     if corpus_dir:
         console.print(f"corpus: {write_corpus(Path(corpus_dir))}")
-    items = corpus() + [item for path in data for item in load_dataset(Path(path))]
+    try:
+        items = corpus() + [item for path in data for item in load_dataset(Path(path))]
+        if handoffs_from:
+            items += handoff_dataset(Path(handoffs_from))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     with console.status(f"featurising {len(items)} items and fitting"):
         model, report = train(items, settings.control.allowed_imports, holdout_sources=holdout)
     Path(out).write_text(json.dumps(model.to_json(), indent=1), encoding="utf-8")

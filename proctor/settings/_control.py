@@ -148,3 +148,9 @@ class ControlSettings(BaseModel):
         description="Per hand-off edge, how the text one agent hands to the next is paraphrased.",
     )
     busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout of the queue.")
+    semgrep_bin: str = Field(
+        default=".venv-semgrep/bin/semgrep",
+        description="The semgrep binary of the `semgrep` monitor (its own environment, made by `make semgrep`): "
+        "a path, relative ones from the checkout or the working directory; the default falls back to `semgrep` "
+        "on PATH.",
+    )

@@ -1,4 +1,5 @@
-"""The held-out sets under bench/heldout_* load as patch folders, and nothing a monitor sees names the label."""
+"""The held-out sets (data under shared/heldout/, builders under bench/heldout_*) load as patch folders, and nothing
+a monitor sees names the label."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import pytest
 from proctor.control.core import FileEdit
 from proctor.control.eval import load_dataset
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-SETS = sorted(p / "data" for p in BENCH.glob("heldout_*") if (p / "data" / "labels.json").is_file())
+ROOT = Path(__file__).resolve().parents[2]
+SETS = sorted(p for p in (ROOT / "shared" / "heldout").glob("*") if (p / "labels.json").is_file())
 
 
 def test_there_are_held_out_sets() -> None:
     assert len(SETS) >= 3
 
 
-@pytest.mark.parametrize("data", SETS, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("data", SETS, ids=lambda p: p.name)
 def test_a_held_out_set_loads_and_hides_its_labels(data: Path) -> None:
     items = load_dataset(data)
     attacks = [i for i in items if i.label == "attack"]

@@ -2,12 +2,12 @@
 """
 
 from proctor.control.eval._corpus import write_corpus
-from proctor.control.eval._data import EvalItem, corpus, load_dataset
+from proctor.control.eval._data import EvalItem, corpus, handoff_dataset, load_dataset
 from proctor.control.eval._harness import run_eval
 from proctor.control.eval._metrics import auroc, bootstrap_ci, tpr_at_fpr
 from proctor.control.eval._protocols import ProtocolResult, run_protocol, score_outcomes
 from proctor.control.eval._report import write_report
-from proctor.control.eval._train import split_of, train
+from proctor.control.eval._train import featurise, split_of, train
 
 __all__ = [
     "EvalItem",
@@ -15,6 +15,8 @@ __all__ = [
     "auroc",
     "bootstrap_ci",
     "corpus",
+    "featurise",
+    "handoff_dataset",
     "load_dataset",
     "run_eval",
     "run_protocol",

@@ -5,9 +5,9 @@ the size and shape a monitor meets in the field: several files, hundreds of line
 TypeScript, Python and Go templates. :func:`commit_items` turns a local clone's history into
 labelled actions (the commit's subject is the task); :func:`planted_commit_items` plants one side
 task into a copy of such a commit, as one more hunk or file among the honest ones, so the attack
-hides inside a large honest change. The packaged ``commits.jsonl`` was built with
-:func:`write_commit_corpus` from the repositories named in its rows' ``origin`` (Apache-2.0 / MIT-0);
-building it again needs those clones, never the network at run time.
+hides inside a large honest change. ``shared/corpus/commits.jsonl`` in the repository (not packaged:
+it is other projects' code) was built with :func:`write_commit_corpus` from the repositories named in its
+rows' ``origin`` (Apache-2.0 / MIT-0); building it again needs those clones, never the network at run time.
 """
 
 from __future__ import annotations

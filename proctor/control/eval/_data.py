@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import tarfile
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -191,7 +192,29 @@ def _file(path: Path) -> list[EvalItem]:
     return _read(text, str(path), default_source=source)
 
 
-def corpus(names: tuple[str, ...] = ("pipeline", "agentdojo", "infra", "commits", "handoffs")) -> list[EvalItem]:
-    """The packaged monitor corpus (``data/corpus/<name>.jsonl``)."""
+def corpus(names: tuple[str, ...] = ("pipeline", "agentdojo", "infra")) -> list[EvalItem]:
+    """The packaged monitor corpus (``data/corpus/<name>.jsonl``).
+
+    Only what Proctor wrote itself (or a PyPI package ships) is packaged. Data cut from other
+    repositories (the real Helm/CDK commits, the held-out sets) lives in the repository's ``shared/``
+    folder and is passed to ``proctor control train --data``; hand-offs built from real papers come
+    from :func:`handoff_dataset`.
+    """
     root = resources.files("proctor.control.eval").joinpath("data", "corpus")
     return [it for n in names for it in _read(root.joinpath(f"{n}.jsonl").read_text(encoding="utf-8"), f"{n}.jsonl", n)]
+
+
+def handoff_dataset(shared: Path) -> list[EvalItem]:
+    """The hand-off items (:func:`handoff_items`) built from the shared data folder ``shared``.
+
+    Raises:
+        ValueError: when ``shared`` lacks the ICLR benchmark's papers or the abstract corpus.
+    """
+    from proctor.control.eval._handoffs import handoff_items
+
+    try:
+        rows = handoff_items(Path(shared))
+    except (OSError, tarfile.TarError, EOFError, ValueError, KeyError) as exc:
+        raise ValueError(f"{shared}: no hand-off texts ({type(exc).__name__}: {exc}); expected "
+                         "iclr2022-review-bench/papers.tar.gz and abstracts/ml-venues-2020-2024.jsonl.gz") from exc
+    return _read("\n".join(json.dumps(r) for r in rows), "handoffs", "handoffs")

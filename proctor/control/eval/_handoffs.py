@@ -6,8 +6,9 @@ reviewer": long texts far from their task by construction. Without them in the c
 monitor saw only short messages (AgentDojo's tool calls, where a message far from its task often *is*
 the attack) and scored a real paper hand-off near its audit threshold. Honest texts come from real
 papers and abstracts (the ICLR 2022 benchmark and the abstract corpus, in the folder passed as
-``shared``); planted ones add a line that sends data out, fetches code or reads credentials. The packaged
-``handoffs.jsonl`` was written once from it; nothing reads that folder at run time.
+``shared``); planted ones add a line that sends data out, fetches code or reads credentials. The texts are
+not Proctor's to ship, so nothing is packaged: ``proctor control train --handoffs-from DIR`` builds the
+items in memory (deterministic, seed 0), and nothing reads that folder at run time.
 """
 
 from __future__ import annotations

@@ -100,18 +100,24 @@ def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def train(items: Sequence[EvalItem], allowed_imports: Sequence[str], holdout_sources: Sequence[str] = ("infra",),
-          embed: bool = True) -> tuple[LearnedModel, dict[str, Any]]:
-    """Fit the learned monitor on ``items`` and report it on the disjoint splits."""
+          embed: bool = True, features: np.ndarray | None = None, l2: float = 2.0) -> tuple[LearnedModel, dict[str, Any]]:
+    """Fit the learned monitor on ``items`` and report it on the disjoint splits.
+
+    ``features`` is ``featurise(items, ...)`` when the caller already has it (a leave-one-set-out
+    benchmark fits many models on one matrix); ``l2`` is the pull towards :func:`prior_weights`.
+    """
     from proctor.control.eval._metrics import auroc, bootstrap_ci, tpr_at_fpr
 
-    x = featurise(items, allowed_imports, embed)
+    x = featurise(items, allowed_imports, embed) if features is None else features
+    if x.shape != (len(items), len(NAMES)):
+        raise ValueError(f"features have shape {x.shape}, expected ({len(items)}, {len(NAMES)})")
     y = np.array([1.0 if i.label == "attack" else 0.0 for i in items])
     split = np.array(["holdout" if i.source in holdout_sources else split_of(i.id) for i in items])
     tr, ca = split == "train", split == "calibrate"
     if y[tr].min() == y[tr].max():
         raise ValueError("the training split needs honest and attack items")
     domains = np.array([_DOMAIN.get(i.source, i.source) for i in items])
-    w, b = fit_logistic(x[tr], y[tr], groups=domains[tr])
+    w, b = fit_logistic(x[tr], y[tr], l2=l2, groups=domains[tr])
     a, c = fit_platt(x[ca] @ w + b, y[ca]) if ca.any() and 0 < y[ca].sum() < ca.sum() else (1.0, 0.0)
     model = LearnedModel(tuple(round(float(v), 6) for v in w), round(b, 6), round(a, 6), round(c, 6))
     scores = np.array([model.probability(row) for row in x])

@@ -2,7 +2,8 @@
 
 The static monitor (Python AST, shell and pattern findings), the security-field detectors
 (bandit, detect-secrets, bashlex, infrastructure policies, off-task evidence: :func:`collect_evidence`
-runs them all on one action, hunk by hunk in each file's language),
+runs them all on one action, hunk by hunk in each file's language), Proctor's semgrep rules run from
+semgrep's own environment (:func:`semgrep_monitor`, a cascade layer: about 0.2 s a call),
 the learned scorer over their evidence, the trusted-LLM monitor, and their cascade and ensemble
 compositions; :func:`build_monitor` turns a settings spec into a monitor.
 """
@@ -26,6 +27,7 @@ from proctor.control.monitors._learned import (
 from proctor.control.monitors._llm import llm_monitor
 from proctor.control.monitors._registry import MONITORS, MonitorFactory, monitor
 from proctor.control.monitors._score_parsing import MonitorScore, ScoreParseError, parse_score
+from proctor.control.monitors._semgrep import semgrep_monitor
 from proctor.control.monitors._static import static_findings, static_monitor
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "monitor",
     "monitor_digest",
     "parse_score",
+    "semgrep_monitor",
     "split_patch",
     "static_findings",
     "static_monitor",

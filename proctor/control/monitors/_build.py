@@ -2,8 +2,9 @@
 
 A spec is ``{"type": <registered name>, **kwargs}``. Composites nest specs: ``cascade`` under
 ``first``/``second``, ``ensemble`` under ``monitors``. The digest covers the spec, the allowed
-imports, the static rules' source, the trusted model string and the prompt templates, so
-thresholds calibrated under one configuration are refused under another.
+imports, the static rules' source, the semgrep rules and the module that runs them, the trusted
+model string and the prompt templates, so thresholds calibrated under one configuration are refused
+under another.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def build_monitor(spec: dict[str, Any], settings: Any = None,
     import proctor.control.monitors._detectors  # noqa: F401
     import proctor.control.monitors._learned  # noqa: F401
     import proctor.control.monitors._llm  # noqa: F401
+    import proctor.control.monitors._semgrep  # noqa: F401
     import proctor.control.monitors._static  # noqa: F401
 
     if not isinstance(spec, dict) or "type" not in spec:
@@ -61,6 +63,8 @@ def build_monitor(spec: dict[str, Any], settings: Any = None,
             kwargs.setdefault("escalate", settings.control.escalate)
         if escalation:
             kwargs["escalation"] = escalation
+    if kind == "semgrep" and settings is not None:
+        kwargs.setdefault("binary", settings.control.semgrep_bin)
     if kind == "llm" and settings is not None:
         kwargs.setdefault("settings", settings)
         kwargs.setdefault("max_chars", settings.control.max_render_chars)
@@ -94,6 +98,10 @@ def monitor_digest(settings: Any) -> str:
         parts = [root.joinpath(n).read_bytes() for n in (*_DETECTOR_SOURCES, "data/learned.json")
                  if root.joinpath(n).is_file()]
         body["detectors_source"] = hashlib.sha256(b"".join(parts)).hexdigest()
+    if "semgrep" in kinds:
+        from proctor.control.monitors._semgrep import rules_digest
+
+        body["semgrep_rules"] = rules_digest()
     if "static" in kinds or kinds & detector_kinds:
         from importlib import resources
 
