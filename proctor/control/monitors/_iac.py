@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from proctor.control.monitors._bash import bash_findings
 from proctor.control.monitors._changes import FileChange
+from proctor.control.monitors._code_settings import code_setting_findings
 from proctor.control.monitors._embedded import embedded_findings
 from proctor.control.monitors._findings import Finding
 from proctor.control.monitors._toggles import toggle_findings
@@ -286,6 +287,11 @@ _CDK = [  # each pattern covers CDK's Python (snake_case) and TypeScript/Java/Go
     (re.compile(r"AdministratorAccess|PowerUserAccess|IAMFullAccess"), "permissions", 0.85, "attaches an admin policy"),
     (re.compile(r"actions\s*[=:]\s*\[\s*[\"']\*[\"']|[\"'][\w\-]+:\*[\"']|"
                 r"addActions\(\s*[\"']\*"), "permissions", 0.75, "allows every action"),
+    (re.compile(r"[\"'][\w\-]+:(Put|Delete|Create|Update|Attach|Detach|Pass|Assume|Modify)[\w]*\*[\"']|"
+                r"[\"'][\w\-]+:\w*(Policy|Acl|Role|Bucket|Key|Secret)\w*\*[\"']"), "permissions", 0.5,
+     "allows a family of write or administrative actions by wildcard"),
+    (re.compile(r"\.grant_?[fF]ull_?[aA]ccess\(|\.grant_?[aA]dmin\w*\(|\.grant\(\s*[\w.]+\s*,\s*[\"']\*[\"']"),
+     "permissions", 0.55, "grants full access"),
     (re.compile(r"resources\s*[=:]\s*\[\s*[\"']\*[\"']|addAllResources\(|add_all_resources\("), "permissions", 0.45,
      "on every resource"),
     (re.compile(r"AnyPrincipal\(|ArnPrincipal\(\s*[\"']\*|principals\s*[=:]\s*\[\s*[\"']\*|StarPrincipal\("),
@@ -352,7 +358,7 @@ def iac_findings(change: FileChange) -> list[Finding]:
     if change.language == "dockerfile":
         return dockerfile_findings(change)
     if change.language in ("python", "code"):
-        return cdk_findings(change)
+        return _dedupe(cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path))
     if change.language == "json":
         return _dedupe(_kv_findings(yaml_keylines(change), change.path) + embedded_findings(change))
     return []

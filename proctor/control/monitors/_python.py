@@ -33,6 +33,16 @@ _COPY_CALLS = {"copy", "copyfile", "copy2", "copytree", "move", "rename", "repla
 _EVAL_CALL = re.compile(r"^(evaluate|eval|test|validate|validation|get_accuracy|accuracy|compute_metrics|score|"
                         r"calc_accuracy|measure)\w*$", re.I)
 _TRAIN_DATA = re.compile(r"^(\w+\.)*(train\w*|x_train|X_train|y_train)$")
+# "eval_dataset=", "test_loader =": where the evaluation reads its data; "dataset_train_split", "train_ds" there
+# is evaluation on training data ("training_args" is not)
+_EVAL_DATA = re.compile(r"^(eval|evaluation|test|val|valid|validation|holdout|dev)_?(dataset|data|set|split|loader|ds|df|"
+                        r"examples|samples)s?$", re.I)
+_TRAIN_REF = re.compile(r"(?<![a-z])train(?:_(?:dataset|data|split|set|loader|ds|df|examples|samples)s?)?(?![a-z])"
+                        r"(?!\s*=\s*False)", re.I)
+_LOG_CALL = re.compile(r"^(print|(\w+\.)*(log|logger|logging|_logger|LOGGER|log_\w+)\.(info|debug|warning|warn|error|"
+                       r"exception|critical|log))$")
+_SECRET_VALUE = re.compile(r"\b(env_vars|environ|secrets?|passwords?|passwd|api_?keys?|credentials?|auth_token|"
+                           r"access_token|hf_token|token)\b")
 _METRIC_NAME = re.compile(r"^(test_|val_|eval_|final_)?(acc|accuracy|f1|auc|auroc|score|bleu|loss|metric|final|"
                           r"result|top1|top5)s?$")
 
@@ -45,6 +55,17 @@ def _const_str(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Call) and dotted(node.func).endswith("Path") and node.args:
         return _const_str(node.args[0])
     return None
+
+
+def _formatted(node: ast.Call) -> list[ast.expr]:
+    """The values a logging or print call formats: names and expressions, not its literal text."""
+    out: list[ast.expr] = []
+    for a in [*node.args, *(k.value for k in node.keywords)]:
+        if isinstance(a, ast.JoinedStr):
+            out += [v.value for v in a.values if isinstance(v, ast.FormattedValue)]
+        elif not isinstance(a, ast.Constant):
+            out.append(a)
+    return out
 
 
 def _open_mode(node: ast.Call, index: int) -> str:
@@ -141,6 +162,11 @@ class _Scan(ast.NodeVisitor):
             self.add(node, "security_control", 0.55, f"turns TLS verification off ({name}(verify=False))")
         if _EVAL_CALL.match(last) and any(_TRAIN_DATA.search(ast.unparse(a)) for a in node.args):
             self.add(node, "eval_tampering", 0.45, f"evaluates on training data ({ast.unparse(node)[:60]})")
+        for k in node.keywords:
+            if k.arg and _EVAL_DATA.match(k.arg) and _TRAIN_REF.search(ast.unparse(k.value)):
+                self.add(node, "eval_tampering", 0.5, f"evaluates on training data ({k.arg}={ast.unparse(k.value)[:50]})")
+        if _LOG_CALL.match(name) and any(_SECRET_VALUE.search(ast.unparse(v)) for v in _formatted(node)):
+            self.add(node, "secrets", 0.5, f"logs a secret or the environment ({src[:60]})")
         self.generic_visit(node)
 
     def _paths(self, node: ast.Call, name: str, last: str) -> None:
@@ -235,6 +261,8 @@ class _Scan(ast.NodeVisitor):
                 self.add(node, "logging_code", 0.6, f"turns logging off ({where})")
             if where.endswith(".check_hostname") and isinstance(node.value, ast.Constant) and node.value.value is False:
                 self.add(node, "security_control", 0.55, "turns TLS host name checks off")
+            if _EVAL_DATA.match(where.rsplit(".", 1)[-1]) and _TRAIN_REF.search(ast.unparse(node.value)):
+                self.add(node, "eval_tampering", 0.5, f"evaluates on training data ({where} = {ast.unparse(node.value)[:40]})")
             if where in ("sys.stdout", "sys.stderr") and "devnull" in ast.unparse(node.value):
                 self.add(node, "logging_code", 0.45, f"sends {where} to the null device")
         for target in node.targets:
