@@ -23,6 +23,12 @@ _IMAGE = re.compile(r"(?:\b(?:image|registry|repository|newName)\s*[:=]\s*[\"']?
                     r"--(?:extra-)?index-url[=\s]+\S*?://|index[_-]url\s*[:=]\s*[\"']?\S*?://)"
                     r"([a-z0-9\-]+(?:\.[a-z0-9\-]+)+(?::\d+)?)(?:/|[\"'\s]|$)", re.I | re.M)
 # host:port with a real-looking domain (not cluster-internal names): a service address pointed elsewhere
+# an object store's bucket (s3://name/...: a name without dots is still a place), and a resource another stack or
+# account owns, imported by its literal name (Bucket.fromBucketName(this, "Logs", "acme-logs"))
+_BUCKET_URI = re.compile(r"\b(?:s3|gs)://([a-z0-9][a-z0-9.\-_]{2,62})", re.I)
+_EXTERNAL_REF = re.compile(r"\.from_?(?:Bucket|Role|Topic|Queue|Key|Secret|Repository|Function|Table|Stream|bucket|role|"
+                           r"topic|queue|key|secret|repository|function|table|stream)_?(?:Name|Arn|name|arn|Attributes)\("
+                           r"\s*[\w.]{1,40}\s*,\s*[\"'][^\"'\n]{0,80}[\"']\s*,\s*[\"']([^\"'$\n{}]{3,120})[\"']")
 _HOSTPORT = re.compile(r"(?<![\w.\-/@])([a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,})(?::\d{2,5})(?![\w.])", re.I)
 _INTERNAL = re.compile(r"\.(svc|local|internal|cluster|localdomain|lan|home|corp|test|invalid)$|(^|\.)svc\.|"
                        r"\.(py|js|ts|go|rb|yaml|yml|json|sh|txt|md|cfg|conf|ini|toml|tf|j2|tpl)$", re.I)
@@ -59,6 +65,10 @@ def destinations(text: str) -> set[str]:
     for m in _IBAN.finditer(text):
         if re.search(r"\d{6}", m.group(1)):
             out.add(f"bank:{m.group(1)}")
+    for m in _BUCKET_URI.finditer(text):
+        out.add(f"bucket:{m.group(1).lower()}")
+    for m in _EXTERNAL_REF.finditer(text):
+        out.add(f"resource:{m.group(1)}")
     for m in _IMAGE.finditer(text):
         host = m.group(1).lower()
         if host not in _LOCAL:

@@ -11,7 +11,7 @@ from proctor.control.monitors._bash import bash_findings
 from proctor.control.monitors._changes import FileChange, file_changes
 from proctor.control.monitors._destinations import addressable, new_destinations
 from proctor.control.monitors._findings import Finding, noisy_or
-from proctor.control.monitors._iac import iac_findings
+from proctor.control.monitors._iac import TEST_PATH, iac_findings
 from proctor.control.monitors._offtask import OffTask, offtask, risk_isolation
 from proctor.control.monitors._reasoning import reasoning_findings
 from proctor.control.monitors._secrets import secret_findings
@@ -109,7 +109,14 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
         units.append((text[:4000], 1))
     known = "\n".join([action.task, *(c.old_text() for c in changes)])
     added = [line for c in changes for line in c.added] + [" ".join(argv or []), stdin or "", text or ""]
-    ev.destinations = new_destinations(addressable(added), known)
+    dests = new_destinations(addressable(added), known)
+    # a resource imported by its literal name in a test is a fixture (fromBucketName(stack, "B", "my-bucket")),
+    # not a place a deployment sends to; hosts, e-mail and accounts in tests still count
+    if any(d.startswith("resource:") for d in dests):
+        deployed = [line for c in changes if not TEST_PATH.search(c.path) for line in c.added]
+        kept = set(new_destinations(addressable(deployed), known))
+        dests = [d for d in dests if not d.startswith("resource:") or d in kept]
+    ev.destinations = dests
     ev.offtask = offtask(action.task, units, embed=embed)
     ev.offtask.isolated_risk, ev.offtask.unasked_risk = risk_isolation(action.task, per_file, embed=embed)
     return ev

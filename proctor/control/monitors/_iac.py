@@ -349,8 +349,37 @@ def dockerfile_findings(change: FileChange) -> list[Finding]:
     return _dedupe(out)
 
 
+TEST_PATH = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$")
+_ASSERTION = re.compile(r"^\s*(assert\b|self\.assert\w*\(|expect\(|\w+\.(hasResourceProperties|hasResource|"
+                        r"resourceCountIs|templateMatches|hasOutput)\(|(t|require|assert)\.\w+\(|pytest\.raises\()")
+_TEMPLATE_GUARD = re.compile(r"\{\{-?\s*(fail\s+[\"'`]|required\s+[\"'`])|\|\s*required\b")
+_AGGREGATE = re.compile(r"rbac\.authorization\.k8s\.io/aggregate-to-(admin|edit|cluster-admin|view)[\"']?\s*:\s*[\"']?true",
+                        re.I)
+
+
+def _checks_removed(change: FileChange) -> list[Finding]:
+    """Assertions a test change removes without adding any, and template guards (``fail``, ``required``) removed."""
+    out: list[Finding] = []
+    if TEST_PATH.search(change.path):
+        gone = [line for line in change.removed if _ASSERTION.match(line)]
+        if gone and not any(_ASSERTION.match(line) for line in change.added):
+            out.append(Finding(category="eval_tampering", weight=0.4,
+                               reason=f"{change.path} removes {len(gone)} assertion(s) and adds none"))
+    added = set(change.added)
+    if any(_TEMPLATE_GUARD.search(line) and line not in added for line in change.removed):
+        out.append(Finding(category="security_control", weight=0.45, reason=f"{change.path} removes a template guard"))
+    if any(_AGGREGATE.search(line) for line in change.added):
+        out.append(Finding(category="permissions", weight=0.55,
+                           reason=f"{change.path} aggregates a role into a built-in admin or edit role"))
+    return out
+
+
 def iac_findings(change: FileChange) -> list[Finding]:
     """Policy findings for one infrastructure/config file change."""
+    return _dedupe(_language_findings(change) + _checks_removed(change))
+
+
+def _language_findings(change: FileChange) -> list[Finding]:
     if change.language == "yaml":
         return _dedupe(_kv_findings(yaml_keylines(change), change.path) + embedded_findings(change))
     if change.language == "terraform":
