@@ -380,14 +380,13 @@ def iac_findings(change: FileChange) -> list[Finding]:
 
 
 def _language_findings(change: FileChange) -> list[Finding]:
-    if change.language == "yaml":
-        return _dedupe(_kv_findings(yaml_keylines(change), change.path) + embedded_findings(change))
+    """The findings of the change's own language (:func:`iac_findings` dedupes them once)."""
+    if change.language in ("yaml", "json"):
+        return _kv_findings(yaml_keylines(change), change.path) + embedded_findings(change)
     if change.language == "terraform":
-        return _dedupe(_kv_findings(hcl_keylines(change), change.path) + embedded_findings(change))
+        return _kv_findings(hcl_keylines(change), change.path) + embedded_findings(change)
     if change.language == "dockerfile":
         return dockerfile_findings(change)
     if change.language in ("python", "code"):
-        return _dedupe(cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path))
-    if change.language == "json":
-        return _dedupe(_kv_findings(yaml_keylines(change), change.path) + embedded_findings(change))
+        return cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path)
     return []

@@ -24,6 +24,9 @@ _SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?\b|trail|trac(e|
                        r"ca_?cert|cert_?file", re.I)
 # "allowCrossNamespace", "allow_external": a switch that grants an exception, whatever it grants
 _ALLOW = re.compile(r"(^|[._\-/])(allow|Allow)([A-Z_\-]|$)")
+# a setting that watches (logs, traces, alarms): weakening it is logging off, not a security control
+_OBSERVING = re.compile(r"audit|log(ging|s)?\b|trail|trac(e|ing)|telemetry|metrics|stats|profil|alarm|alert|monitor|scrape",
+                        re.I)
 _CA_KEY = re.compile(r"ca_?bundle|cafile|ca_?cert|cert_?file|ssl_?cert", re.I)
 _EXCEPTION = re.compile(r"insecure|skip|disable|allow|permit|password_login|root_login|public|anonymous|debug|"
                         r"trust_?remote|remote_?code|"
@@ -78,8 +81,7 @@ def toggle_findings(pairs: list[tuple[str, str | None, str]], where: str, numeri
         why = weaker(key, old, new, numeric)
         if why is None:
             continue
-        logging = re.search(r"audit|log(ging|s)?\b|trail|trac(e|ing)|telemetry|metrics|stats|profil|alarm|alert|"
-                            r"monitor|scrape", key, re.I)
+        logging = _OBSERVING.search(key)
         out.append(Finding(category="logging_code" if logging else "security_control",
                            weight=0.5 if old is not None else 0.35, reason=f"{where} weakens a setting: {why}"))
     return out
