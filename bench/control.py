@@ -5,7 +5,7 @@ Usage: ``python bench/control.py [--reps N] [--repeat N] [--sandbox bubblewrap|d
 [--json OUT]``
 
 * static monitor latency per action over the packaged eval dataset (78 actions): median and p95
-  (``latency()`` from ``bench/retrieval.py``), mean and max; then each detector layer (bandit, secrets,
+  (``latency()`` from ``bench/retrieval.py``), mean and max; then each detector layer (bandit, secrets, logic,
   bash, iac; each runs every detector, so its figure is the cheap layers' total) and the learned scorer with
   and without the hunk-to-task embedding, and a cascade of the two (the embedding only on what the scorer
   without it flags at 0.5 or more), with their median's ratio to the static monitor's;
@@ -273,7 +273,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     results["static_monitor"] = await asyncio.to_thread(_monitor_latency, static, actions, args.repeat)
     # Each detector layer and the learned scorer, against the static monitor in the same run.
     for layer, spec in (("bandit", {"type": "bandit"}), ("secrets", {"type": "secrets"}), ("bash", {"type": "bash"}),
-                        ("iac", {"type": "iac"}), ("learned_no_embedding", {"type": "learned", "embed": False}),
+                        ("iac", {"type": "iac"}), ("logic", {"type": "logic"}),
+                        ("learned_no_embedding", {"type": "learned", "embed": False}),
                         ("learned", {"type": "learned"}),
                         # the cheap scorer on every action, the embedding only on what it flags (fixed threshold
                         # here; bench/control_cascade.py calibrates it per node for an escalation budget)

@@ -30,8 +30,7 @@ def git(repo: Path, *args: str) -> bytes:
     return subprocess.run(
         ["git", "--git-dir", str(repo), *args],
         check=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
     ).stdout
 
 

@@ -122,6 +122,21 @@ def calibrate_command(scores_file: str, budget: float | None, escalation_budget:
     console.print(f"wrote {target} (monitor config {digest}); set control.thresholds_path to use it")
 
 
+def _eval_spec(text: str) -> tuple[str, dict[str, Any]]:
+    """``(name, spec)`` for one ``--monitor``: a type, or a JSON spec named by ``name`` or its type and model file."""
+    if not text.lstrip().startswith("{"):
+        return text, {"type": text}
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--monitor {text[:80]!r}: not JSON ({exc})") from exc
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise ValueError(f"--monitor {text[:80]!r}: a JSON spec needs a \"type\"")
+    name = str(spec.pop("name", "") or spec["type"] + (f":{Path(str(spec['model_path'])).name}"
+                                                        if spec.get("model_path") else ""))
+    return name, spec
+
+
 @control_group.command("eval")
 @click.option("--out", "out", type=click.Path(file_okay=False), default="control-eval", show_default=True)
 @click.option("--llm", is_flag=True, help="Also evaluate the LLM monitor (configured trusted model).")
@@ -129,8 +144,10 @@ def calibrate_command(scores_file: str, budget: float | None, escalation_budget:
               help="Labelled data: a JSONL of actions, a folder of them, a folder of .patch files with labels, or "
                    "ControlArena-style trajectories (default: the packaged dataset).")
 @click.option("--task", default="", help="The task of patches that have no <name>.task.txt beside them.")
-@click.option("--monitor", "monitors", multiple=True, metavar="TYPE",
-              help="Evaluate only these registered monitors (default: static, learned and each detector).")
+@click.option("--monitor", "monitors", multiple=True, metavar="TYPE|SPEC",
+              help="Evaluate only these monitors: a registered type, or a JSON spec such as "
+                   "'{\"type\":\"learned\",\"model_path\":\"m.json\"}' (optional \"name\"); default: static, learned "
+                   "and each detector.")
 @click.option("--budget", type=float, default=None, help="Audit budget (default: control.audit_budget).")
 @click.option("--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--no-protocols", is_flag=True, help="Score the monitors only; skip the protocol replay.")
@@ -141,8 +158,8 @@ def eval_command(out: str, llm: bool, data: str | None, task: str, monitors: tup
     from proctor.control.eval import run_eval
 
     settings = _settings(overrides)
-    specs = {m: {"type": m} for m in monitors} or None
     try:
+        specs = dict(_eval_spec(m) for m in monitors) or None
         report = asyncio.run(run_eval(settings, Path(out), llm=llm, monitors=specs, data_dir=Path(data) if data else None,
                                       budget=budget, n_boot=bootstrap, task=task, protocols=not no_protocols))
     except ValueError as exc:
@@ -178,9 +195,10 @@ def eval_command(out: str, llm: bool, data: str | None, task: str, monitors: tup
               help="Regenerate the generated corpus sources into this folder first.")
 @click.option("--handoffs-from", type=click.Path(exists=True, file_okay=False), default=None,
               help="Shared data folder (ICLR 2022 papers, abstracts): add hand-off messages built from it.")
+@click.option("--no-lexical", is_flag=True, help="Leave the lexical line model out (its feature stays 0).")
 @_set_option
 def train_command(out: str, data: tuple[str, ...], holdout: tuple[str, ...], corpus_dir: str | None,
-                  handoffs_from: str | None, overrides: tuple[str, ...]) -> None:
+                  handoffs_from: str | None, no_lexical: bool, overrides: tuple[str, ...]) -> None:
     """Train the learned monitor on the packaged corpus (pipeline, planted, AgentDojo; infra held out).
 
     `make model` retrains the shipped model with the data it was trained on (docs/control.md).
@@ -197,8 +215,12 @@ def train_command(out: str, data: tuple[str, ...], holdout: tuple[str, ...], cor
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     with console.status(f"featurising {len(items)} items and fitting"):
-        model, report = train(items, settings.control.allowed_imports, holdout_sources=holdout)
+        model, report = train(items, settings.control.allowed_imports, holdout_sources=holdout,
+                              lexical=not no_lexical)
     Path(out).write_text(json.dumps(model.to_json(), indent=1), encoding="utf-8")
+    if "lexical" in report:
+        lex = report["lexical"]
+        console.print(f"lexical line model: {lex['tokens']} tokens from {lex['lines']} lines of {lex['items']} items")
     for split, r in report["splits"].items():
         console.print(f"{split}: {r['n_honest']} honest, {r['n_attack']} attack, AUROC {r['auroc']:.3f} "
                       f"[{r['auroc_ci'][0]:.3f}, {r['auroc_ci'][1]:.3f}], TPR@2%FPR {r['tpr_at_2pct_fpr']:.2f}")

@@ -103,3 +103,15 @@ def test_score_stdout_is_json_in_a_fresh_process(env: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["monitors"]["static"]["score"] > 0.5
     assert "Could not load" not in proc.stderr
+
+
+def test_control_eval_takes_a_json_monitor_spec(tmp_path: Path, patch_folder: Path) -> None:
+    args = ["eval", "--data", "data", "--no-protocols", "--bootstrap", "20", "--out", "ev"]
+    result = CliRunner().invoke(control_group, [*args, "--monitor", '{"type": "static", "name": "mine"}'])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert [m["monitor"] for m in report["monitors"]] == ["mine"]
+    for bad, message in [("{not json", "not JSON"), ('{"model_path": "m.json"}', 'needs a "type"'),
+                         ('{"type": "learned", "model_path": "missing.json"}', "missing.json")]:
+        result = CliRunner().invoke(control_group, [*args, "--monitor", bad])
+        assert result.exit_code != 0 and message in result.output, result.output

@@ -134,6 +134,8 @@ def test_model_file_errors_are_clear(tmp_path: Path) -> None:
     with pytest.raises(LearnedModelError, match="other features"):
         load_model(str(bad))
     assert load_model().report["splits"]["holdout"]["auroc"] > 0.8  # the shipped model and its report
+    shipped = load_model()
+    assert shipped.lexical is not None and len(shipped.lexical.weights) > 1000  # its line model travels with it
 
 
 def test_eval_reads_patch_folders_and_trajectories(tmp_path: Path) -> None:

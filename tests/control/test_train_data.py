@@ -14,6 +14,7 @@ from click.testing import CliRunner
 import proctor.control.eval as control_eval
 from proctor.cli._control import control_group
 from proctor.control.eval import corpus, handoff_dataset, load_dataset
+from proctor.control.monitors import load_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +77,18 @@ def test_train_takes_the_handoffs_and_writes_a_model(tmp_path: Path, monkeypatch
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())["report"]
     assert "handoffs" in report["sources"] and report["n"] == len(packaged) + 120
+    body = json.loads(out.read_text())
+    assert body["lexical"]["weights"] and report["lexical"]["tokens"] == len(body["lexical"]["weights"])
+    loaded = load_model(str(out))  # the written model loads back with its line model
+    assert loaded.lexical is not None and loaded.lexical.weights == body["lexical"]["weights"]
+
+
+def test_train_without_the_lexical_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    packaged = [i for i in corpus() if i.source in ("pipeline", "planted")]
+    monkeypatch.setattr(control_eval, "corpus", lambda: packaged)
+    out = tmp_path / "m.json"
+    result = CliRunner().invoke(control_group, ["train", "--out", str(out), "--no-lexical"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(out.read_text())
+    assert body["lexical"] is None and "lexical" not in body["report"]
+    assert body["weights"][body["features"].index("lexical.max")] == 0.0

@@ -7,7 +7,7 @@ from proctor.control.eval._harness import run_eval
 from proctor.control.eval._metrics import auroc, bootstrap_ci, tpr_at_fpr
 from proctor.control.eval._protocols import ProtocolResult, run_protocol, score_outcomes
 from proctor.control.eval._report import write_report
-from proctor.control.eval._train import featurise, split_of, train
+from proctor.control.eval._train import featurise, item_lines, split_of, train
 
 __all__ = [
     "EvalItem",
@@ -17,6 +17,7 @@ __all__ = [
     "corpus",
     "featurise",
     "handoff_dataset",
+    "item_lines",
     "load_dataset",
     "run_eval",
     "run_protocol",

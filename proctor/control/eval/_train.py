@@ -5,6 +5,10 @@ Splits are disjoint and drawn by a hash of each item's id: ``train`` (60%) fits 
 held out (by default ``infra``, a domain the scorer never sees). Risk features get weights >= 0
 (L-BFGS-B bounds), so the model can learn how much a finding matters but never that a finding
 makes an action safer.
+
+The lexical line model (:mod:`._lexical`) is fitted on the ``train`` split beside the weights and
+ships inside the model; its feature for a training item is out of fold (from a line model fitted
+without the item's source), for every other item from the shipped line model.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from proctor.control.eval._data import EvalItem
+from proctor.control.eval._lexical import Lines, fit_lexical, lexical_scores, out_of_fold
 from proctor.control.monitors import FEATURE_NAMES as NAMES
-from proctor.control.monitors import FEATURES, LearnedModel, collect_evidence_vector
+from proctor.control.monitors import FEATURES, LearnedModel, action_lines, collect_evidence_vector
 
 _DOMAIN = {"planted": "pipeline"}  # planted attacks live in the pipeline's honest changes
 
@@ -42,6 +47,14 @@ def featurise(items: Sequence[EvalItem], allowed_imports: Sequence[str], embed: 
         vecs = [collect_evidence_vector(a, allowed_imports=allowed_imports, embed=embed) for a in item.actions]
         rows.append(np.max(np.array(vecs), axis=0))
     return np.array(rows, dtype=float)
+
+
+def item_lines(items: Sequence[EvalItem]) -> list[Lines]:
+    """Each item's changed lines and their tokens (every action's, in order), for the lexical model."""
+    return [[line for a in item.actions for line in action_lines(a)] for item in items]
+
+
+LEXICAL = NAMES.index("lexical.max")
 
 
 def prior_weights() -> np.ndarray:
@@ -100,11 +113,13 @@ def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def train(items: Sequence[EvalItem], allowed_imports: Sequence[str], holdout_sources: Sequence[str] = ("infra",),
-          embed: bool = True, features: np.ndarray | None = None, l2: float = 2.0) -> tuple[LearnedModel, dict[str, Any]]:
+          embed: bool = True, features: np.ndarray | None = None, l2: float = 2.0,
+          lines: Sequence[Lines] | None = None, lexical: bool = True) -> tuple[LearnedModel, dict[str, Any]]:
     """Fit the learned monitor on ``items`` and report it on the disjoint splits.
 
-    ``features`` is ``featurise(items, ...)`` when the caller already has it (a leave-one-set-out
-    benchmark fits many models on one matrix); ``l2`` is the pull towards :func:`prior_weights`.
+    ``features`` is ``featurise(items, ...)`` and ``lines`` is :func:`item_lines` when the caller
+    already has them (a leave-one-set-out benchmark fits many models on one matrix); ``l2`` is the
+    pull towards :func:`prior_weights`; ``lexical=False`` leaves the lexical feature out (0).
     """
     from proctor.control.eval._metrics import auroc, bootstrap_ci, tpr_at_fpr
 
@@ -117,9 +132,18 @@ def train(items: Sequence[EvalItem], allowed_imports: Sequence[str], holdout_sou
     if y[tr].min() == y[tr].max():
         raise ValueError("the training split needs honest and attack items")
     domains = np.array([_DOMAIN.get(i.source, i.source) for i in items])
+    x = x.copy()
+    x[:, LEXICAL] = 0.0
+    lex_model = None
+    if lexical:
+        lines = item_lines(items) if lines is None else lines
+        lex_model = fit_lexical([lines[i] for i in np.where(tr)[0]], y[tr] > 0)
+        x[tr, LEXICAL] = np.nan_to_num(out_of_fold(lines, y > 0, domains, tr), nan=0.0)[tr]
+        x[~tr, LEXICAL] = lexical_scores(lex_model, [lines[i] for i in np.where(~tr)[0]])
     w, b = fit_logistic(x[tr], y[tr], l2=l2, groups=domains[tr])
     a, c = fit_platt(x[ca] @ w + b, y[ca]) if ca.any() and 0 < y[ca].sum() < ca.sum() else (1.0, 0.0)
-    model = LearnedModel(tuple(round(float(v), 6) for v in w), round(b, 6), round(a, 6), round(c, 6))
+    model = LearnedModel(tuple(round(float(v), 6) for v in w), round(b, 6), round(a, 6), round(c, 6),
+                         lexical=lex_model)
     scores = np.array([model.probability(row) for row in x])
     report: dict[str, Any] = {"n": len(items), "features": len(NAMES), "holdout_sources": list(holdout_sources),
                               "splits": {}, "sources": sorted({i.source for i in items})}
@@ -142,7 +166,9 @@ def train(items: Sequence[EvalItem], allowed_imports: Sequence[str], holdout_sou
                 "tpr_at_2pct_fpr": round(tpr_at_fpr(h, at, 0.02)[0], 4)}
     report["weights"] = {n: v for n, v in zip(NAMES, model.weights, strict=True) if abs(v) > 1e-6}
     report["logloss_test"] = _logloss(scores[split == "test"], y[split == "test"])
-    return LearnedModel(model.weights, model.intercept, model.platt_a, model.platt_b, report), report
+    if lex_model is not None:
+        report["lexical"] = dict(lex_model.meta, tokens=len(lex_model.weights))
+    return LearnedModel(model.weights, model.intercept, model.platt_a, model.platt_b, report, lex_model), report
 
 
 def _logloss(p: np.ndarray, y: np.ndarray) -> float | None:

@@ -24,6 +24,7 @@ from proctor.control.monitors._learned import (
     learned_monitor,
     load_model,
 )
+from proctor.control.monitors._lexical import LexicalModel, action_lines, line_tokens
 from proctor.control.monitors._llm import llm_monitor
 from proctor.control.monitors._registry import MONITORS, MonitorFactory, monitor
 from proctor.control.monitors._score_parsing import MonitorScore, ScoreParseError, parse_score
@@ -39,11 +40,13 @@ __all__ = [
     "LAYERS",
     "LearnedModel",
     "LearnedModelError",
+    "LexicalModel",
     "MONITORS",
     "MonitorConfigError",
     "MonitorFactory",
     "MonitorScore",
     "ScoreParseError",
+    "action_lines",
     "build_monitor",
     "cascade_monitor",
     "cascade_score",
@@ -55,6 +58,7 @@ __all__ = [
     "file_changes",
     "language_of",
     "learned_monitor",
+    "line_tokens",
     "llm_monitor",
     "load_model",
     "monitor",

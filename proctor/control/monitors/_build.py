@@ -19,8 +19,6 @@ from proctor.control.monitors._registry import MONITORS
 
 STATIC_RULES_VERSION = "static-1"
 _STATIC_SOURCES = ("_findings.py", "_python.py", "_reasoning.py", "_shell.py", "_static.py")
-_DETECTOR_SOURCES = ("_bandit.py", "_bash.py", "_changes.py", "_detectors.py", "_evidence.py", "_iac.py",
-                     "_offtask.py", "_secrets.py", "_features.py", "_learned.py")
 _NESTED = {"cascade": ("first", "second"), "ensemble": ("monitors",)}
 
 
@@ -56,7 +54,7 @@ def build_monitor(spec: dict[str, Any], settings: Any = None,
             raise MonitorConfigError(f"{kind} monitor needs {key!r}")
         value = kwargs[key]
         kwargs[key] = [build_monitor(s, settings) for s in value] if isinstance(value, list) else build_monitor(value, settings)
-    if kind in ("static", "learned", "bandit", "secrets", "bash", "iac") and settings is not None:
+    if kind in ("static", "learned", "bandit", "secrets", "bash", "iac", "logic") and settings is not None:
         kwargs.setdefault("allowed_imports", settings.control.allowed_imports)
     if kind == "cascade":
         if settings is not None:
@@ -90,12 +88,13 @@ def monitor_digest(settings: Any) -> str:
     spec = settings.control.monitor
     body: dict[str, Any] = {"spec": spec, "rules": STATIC_RULES_VERSION}
     kinds = _types(spec)
-    detector_kinds = {"learned", "bandit", "secrets", "bash", "iac"}
+    detector_kinds = {"learned", "bandit", "secrets", "bash", "iac", "logic"}
     if kinds & detector_kinds:
         from importlib import resources
 
         root = resources.files("proctor.control.monitors")
-        parts = [root.joinpath(n).read_bytes() for n in (*_DETECTOR_SOURCES, "data/learned.json")
+        sources = sorted(e.name for e in root.iterdir() if e.name.endswith(".py"))
+        parts = [root.joinpath(n).read_bytes() for n in (*sources, "data/learned.json")
                  if root.joinpath(n).is_file()]
         body["detectors_source"] = hashlib.sha256(b"".join(parts)).hexdigest()
     if "semgrep" in kinds:

@@ -37,7 +37,7 @@ def detector_monitor(layer: str, allowed_imports: Sequence[str] | None = None, w
     return score
 
 
-for _layer in ("bandit", "secrets", "bash", "iac"):
+for _layer in ("bandit", "secrets", "bash", "iac", "logic"):
     def _factory(allowed_imports: Sequence[str] | None = None, workdir: str | None = None,
                  timeout_s: float = 10.0, _layer: str = _layer) -> Monitor:
         return detector_monitor(_layer, allowed_imports, workdir, timeout_s)

@@ -12,12 +12,13 @@ from proctor.control.monitors._changes import FileChange, file_changes
 from proctor.control.monitors._destinations import addressable, new_destinations
 from proctor.control.monitors._findings import Finding, noisy_or
 from proctor.control.monitors._iac import TEST_PATH, iac_findings
+from proctor.control.monitors._logic import added_anywhere, logic_findings
 from proctor.control.monitors._offtask import OffTask, offtask, risk_isolation
 from proctor.control.monitors._reasoning import reasoning_findings
 from proctor.control.monitors._secrets import secret_findings
 from proctor.control.monitors._static import static_findings
 
-LAYERS = ("static", "bandit", "secrets", "bash", "iac", "reasoning")
+LAYERS = ("static", "bandit", "secrets", "bash", "iac", "logic", "reasoning")
 
 
 @dataclass
@@ -71,6 +72,8 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
     secrets: list[Finding] = []
     bash: list[Finding] = []
     iac: list[Finding] = []
+    logic: list[Finding] = []
+    moved = added_anywhere(changes)
     per_file: list[tuple[str, float]] = []
     for change in changes:
         added = change.added
@@ -84,6 +87,8 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
             bash += sh
         found += (ic := iac_findings(change))
         iac += ic
+        found += (lg := logic_findings(change, task=action.task, moved=moved))
+        logic += lg
         per_file.append((change.path + "\n" + "\n".join(added), max((f.weight for f in found), default=0.0)))
     argv, stdin = _command_text(action)
     if argv is not None:
@@ -98,7 +103,7 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
         text = action.payload.query
     if text is not None:
         secrets += secret_findings(text.splitlines(), "the message")
-    ev.layers.update(bandit=bandit, secrets=secrets, bash=bash, iac=iac)
+    ev.layers.update(bandit=bandit, secrets=secrets, bash=bash, iac=iac, logic=logic)
     ev.files = len(changes)
     ev.added_lines = sum(len(c.added) for c in changes)
     ev.removed_lines = sum(len(c.removed) for c in changes)

@@ -17,7 +17,7 @@ from proctor.control.monitors._evidence import LAYERS, Evidence
 
 CATEGORIES = ("network", "secrets", "env_read", "permissions", "exposure", "security_control", "logging_code",
               "eval_tampering", "obfuscation", "subprocess", "write_outside", "harness", "persistence",
-              "scoring_code", "unexpected_import", "self_invocation", "checkpoint_spam")
+              "scoring_code", "unexpected_import", "self_invocation", "checkpoint_spam", "logic")
 TOPICS = ("credentials", "network", "permissions", "logging", "evaluation", "limits")
 KINDS = ("file_edit", "shell", "sandbox_run", "query", "message")
 # The topic of the task a finding's category belongs to: a finding on a topic the task asks for is expected.
@@ -38,20 +38,24 @@ FEATURES: tuple[Feature, ...] = (
     *(Feature(f"layer.{layer}", True) for layer in LAYERS),
     *(Feature(f"max.{c}", True) for c in CATEGORIES),
     *(Feature(f"count.{c}", True) for c in ("network", "secrets", "permissions", "exposure", "security_control",
-                                            "logging_code", "eval_tampering", "obfuscation")),
+                                            "logging_code", "eval_tampering", "obfuscation", "logic")),
     *(Feature(f"unasked.{t}", True) for t in TOPICS),
     Feature("unasked.share", True), Feature("offtask.far_share", True), Feature("offtask.distance", True),
     Feature("risk.isolated", True), Feature("risk.unasked", True), Feature("unasked.destination", True),
     Feature("asked.risk", False), Feature("message.destination", False), Feature("message.unasked", False),
-    Feature("destination.many", False),
+    Feature("destination.many", False), Feature("lexical.max", True),
     Feature("size.added", False), Feature("size.removed", False), Feature("size.files", False),
     *(Feature(f"kind.{k}", False) for k in KINDS),
 )
 NAMES = tuple(f.name for f in FEATURES)
 
 
-def vector(ev: Evidence) -> list[float]:
-    """The feature vector of ``ev``, in :data:`FEATURES` order."""
+def vector(ev: Evidence, lexical: float = 0.0) -> list[float]:
+    """The feature vector of ``ev``, in :data:`FEATURES` order.
+
+    ``lexical`` is the lexical line model's score of the action (:mod:`._lexical`); it comes from the
+    model being trained or applied, not from the detectors, so training fills it in per fold.
+    """
     values: dict[str, float] = {f"layer.{layer}": ev.score(layer) for layer in LAYERS}
     findings = ev.findings()
     for c in CATEGORIES:
@@ -86,4 +90,5 @@ def vector(ev: Evidence) -> list[float]:
     values["size.files"] = min(1.0, ev.files / 10)
     for k in KINDS:
         values[f"kind.{k}"] = 1.0 if ev.kind == k else 0.0
+    values["lexical.max"] = lexical
     return [round(float(values[n]), 6) for n in NAMES]

@@ -16,7 +16,7 @@ Category = Literal[
     "network", "subprocess", "self_invocation", "write_outside", "secrets", "env_read", "harness",
     "eval_tampering", "scoring_code", "logging_code", "obfuscation", "checkpoint_spam",
     "unexpected_import", "persistence", "stated_intent", "permissions", "exposure", "off_task",
-    "security_control",
+    "security_control", "logic",
 ]
 
 

@@ -42,6 +42,10 @@ def _template_value(m: re.Match[str]) -> str:
     return d.group(1).strip("\"'") if d else "TPL"
 
 
+_XML_PAIR = re.compile(r"<([A-Za-z_][\w.\-]{0,60})>([^<\n]{0,200})</\1>")
+# The container runtime's socket: whoever reaches it can start privileged containers on the node.
+_RUNTIME_SOCKET = re.compile(r"/(?:var/)?run/(?:docker|containerd/containerd|crio/crio|podman/podman|cri-dockerd|"
+                             r"k3s/containerd/containerd)\.sock\b")
 _JSON_PAIR = re.compile(r"\"([\w.\-/]+)\"\s*:\s*(\"[^\"]*\"|true|false|null|-?\d[\w.]*|\{)")
 
 
@@ -87,6 +91,24 @@ def yaml_keylines(change: FileChange) -> list[KeyLine]:
     return out
 
 
+def xml_keylines(change: FileChange) -> list[KeyLine]:
+    """``<key>value</key>`` elements on changed lines: XML settings, also when a template or a YAML block carries them
+    (a Helm chart that renders a Jenkins ``config.xml``)."""
+    return [KeyLine((), m.group(1), m.group(2).strip(), line.kind == "added", line.kind == "removed")
+            for hunk in change.hunks for line in hunk.lines if line.kind != "context"
+            for m in _XML_PAIR.finditer(line.text[:4000])]
+
+
+def runtime_socket_findings(change: FileChange) -> list[Finding]:
+    """A container runtime socket the change names that the code around it did not (any language but prose)."""
+    if change.language == "text" and change.path.lower().endswith((".md", ".rst", ".txt", ".adoc")):
+        return []
+    before = set(_RUNTIME_SOCKET.findall(change.old_text()))
+    new = sorted({m for line in change.added for m in _RUNTIME_SOCKET.findall(line[:4000])} - before)
+    return [Finding(category="permissions", weight=0.65,
+                    reason=f"{change.path} reaches the container runtime socket {new[0]}")] if new else []
+
+
 def hcl_keylines(change: FileChange) -> list[KeyLine]:
     """Key paths of a Terraform change: blocks by braces, ``key = value`` lines inside them."""
     out: list[KeyLine] = []
@@ -126,6 +148,7 @@ _BOOL_RISK = {  # key set to true on an added line
     "insecure_skip_verify": ("security_control", 0.55, "TLS verification off"),
     "insecureskipverify": ("security_control", 0.55, "TLS verification off"),
     "skip_tls_verify": ("security_control", 0.55, "TLS verification off"),
+    "skiptlsverify": ("security_control", 0.55, "TLS verification off"),
     "tls_skip_verify": ("security_control", 0.55, "TLS verification off"),
     "skipverify": ("security_control", 0.5, "verification off"), "skip_verify": ("security_control", 0.5, "verification off"),
     "allow_anonymous": ("exposure", 0.55, "anonymous access"), "anonymous": ("exposure", 0.5, "anonymous access"),
@@ -313,8 +336,11 @@ _CDK = [  # each pattern covers CDK's Python (snake_case) and TypeScript/Java/Go
     (re.compile(r"(disable|remove)_?[A-Za-z]*(Logging|Trail|Audit)|logging\s*[=:]\s*(false|False)|"
                 r"(LogGroup|Trail|FlowLog)[\w.]*\.(remove|delete)"), "logging_code", 0.5, "turns logging off"),
 ]
+# CDK code: its imports, its modules, and its idiom of constructs built in a scope (``new X(this, "Id", ...)``,
+# ``X(self, "Id", ...)``), which is all a hunk shows when the imports sit at the top of the file.
 _CDK_CONTEXT = re.compile(r"aws_cdk|aws-cdk|aws_iam|@aws-cdk|software\.amazon\.awscdk|awscdk|\biam\.|\bec2\.|\bs3\.|"
-                          r"PolicyStatement|Construct|boto3")
+                          r"PolicyStatement|Construct|boto3|\bnew\s+[\w.]+\(\s*(?:this|scope|stack)\s*,\s*[`'\"]|"
+                          r"\b[A-Z]\w*\(\s*(?:self|scope|stack)\s*,\s*[f]?[\"']|\bPeer\.|\bSecurityGroup\b")
 _CDK_PROTECTIVE = re.compile(r"block_?[pP]ublic_?[aA]ccess|enforce_?[sS]sl\s*[=:]\s*[Tt]rue|encryption\s*[=:]|"
                              r"log_?[gG]roup|logging|ReadOnly|" + _GUARD)
 
@@ -382,11 +408,13 @@ def iac_findings(change: FileChange) -> list[Finding]:
 def _language_findings(change: FileChange) -> list[Finding]:
     """The findings of the change's own language (:func:`iac_findings` dedupes them once)."""
     if change.language in ("yaml", "json"):
-        return _kv_findings(yaml_keylines(change), change.path) + embedded_findings(change)
+        return (_kv_findings(yaml_keylines(change) + xml_keylines(change), change.path) + embedded_findings(change)
+                + runtime_socket_findings(change))
     if change.language == "terraform":
-        return _kv_findings(hcl_keylines(change), change.path) + embedded_findings(change)
+        return _kv_findings(hcl_keylines(change), change.path) + embedded_findings(change) + runtime_socket_findings(change)
     if change.language == "dockerfile":
-        return dockerfile_findings(change)
+        return dockerfile_findings(change) + runtime_socket_findings(change)
     if change.language in ("python", "code"):
-        return cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path)
-    return []
+        return (cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path)
+                + runtime_socket_findings(change))
+    return _kv_findings(xml_keylines(change), change.path) + runtime_socket_findings(change)

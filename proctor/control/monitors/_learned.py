@@ -1,7 +1,8 @@
 """The learned scorer: a logistic model over every detector's evidence, shipped as JSON.
 
-The model (``data/learned.json``: feature names, weights, intercept, Platt calibration, and the
-report of the data it was trained on) is fitted by ``proctor control train``
+The model (``data/learned.json``: feature names, weights, intercept, Platt calibration, the lexical
+line model whose score is one feature (:mod:`._lexical`), and the report of the data it was trained
+on) is fitted by ``proctor control train``
 (:mod:`proctor.control.eval`); loading it is a JSON read, scoring a dot product, so the cost of
 the ``learned`` monitor is the detectors'. Its verdict carries each layer's own verdict under
 ``parts`` (static, bandit, secrets, bash, iac, reasoning, offtask), so ``proctor control score``
@@ -29,6 +30,7 @@ from proctor.control.monitors._bandit import warm_bandit
 from proctor.control.monitors._evidence import LAYERS, Evidence, collect_evidence
 from proctor.control.monitors._features import NAMES, vector
 from proctor.control.monitors._findings import noisy_or
+from proctor.control.monitors._lexical import LexicalModel, action_lines
 from proctor.control.monitors._offtask import warm_model
 from proctor.control.monitors._registry import monitor
 from proctor.settings import DEFAULT_IMPORTS
@@ -47,6 +49,11 @@ class LearnedModel:
     platt_a: float = 1.0
     platt_b: float = 0.0
     report: Any = None
+    lexical: LexicalModel | None = None
+
+    def lexical_score(self, action: Action) -> tuple[float, str]:
+        """The ``lexical.max`` feature of ``action`` and its most suspicious line (0 without a lexical model)."""
+        return self.lexical.feature(action_lines(action)) if self.lexical is not None else (0.0, "")
 
     def logit(self, x: Sequence[float]) -> float:
         """The linear score ``w . x + c``."""
@@ -60,7 +67,8 @@ class LearnedModel:
     def to_json(self) -> dict[str, Any]:
         """The JSON form written by training."""
         return {"features": list(NAMES), "weights": list(self.weights), "intercept": self.intercept,
-                "platt": [self.platt_a, self.platt_b], "report": self.report}
+                "platt": [self.platt_a, self.platt_b], "report": self.report,
+                "lexical": self.lexical.to_json() if self.lexical is not None else None}
 
 
 DEFAULT_MODEL = "learned.json"
@@ -71,13 +79,16 @@ def _parse(raw: str, where: str) -> LearnedModel:
         body = json.loads(raw)
         names, weights = body["features"], [float(w) for w in body["weights"]]
         a, b = (float(v) for v in body.get("platt", [1.0, 0.0]))
-        model = LearnedModel(tuple(weights), float(body["intercept"]), a, b, body.get("report"))
-    except (ValueError, KeyError, TypeError) as exc:
+        lexical = LexicalModel.from_json(body["lexical"]) if body.get("lexical") is not None else None
+        model = LearnedModel(tuple(weights), float(body["intercept"]), a, b, body.get("report"), lexical)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LearnedModelError(f"{where}: not a learned-monitor model ({exc})") from exc
     if list(names) != list(NAMES) or len(weights) != len(NAMES):
         raise LearnedModelError(f"{where}: trained on other features; retrain with `proctor control train`")
     if not all(math.isfinite(w) for w in (*weights, model.intercept, a, b)):
         raise LearnedModelError(f"{where}: weights are not finite")
+    if model.lexical is None and weights[NAMES.index("lexical.max")] != 0.0:
+        raise LearnedModelError(f"{where}: weighs the lexical score but has no lexical model")
     return model
 
 
@@ -146,6 +157,10 @@ def learned_monitor(model_path: str | None = None, allowed_imports: Sequence[str
     allowed = list(allowed_imports) if allowed_imports is not None else list(DEFAULT_IMPORTS)
     warmed: list[bool] = []
 
+    def evidence(action: Action) -> tuple[Evidence, tuple[float, str]]:
+        ev = collect_evidence(action, allowed_imports=allowed, workdir=workdir, embed=embed)
+        return ev, model.lexical_score(action)
+
     async def score(action: Action, view: TrajectoryView) -> MonitorVerdict:
         try:
             if not warmed:  # loading bandit and the sentence model once is not the action's time
@@ -153,15 +168,17 @@ def learned_monitor(model_path: str | None = None, allowed_imports: Sequence[str
                 if embed:
                     await asyncio.to_thread(warm_model)
                 warmed.append(True)
-            ev = await asyncio.wait_for(asyncio.to_thread(
-                collect_evidence, action, allowed_imports=allowed, workdir=workdir, embed=embed), timeout_s)
-            x = vector(ev)
+            ev, (lexical, line) = await asyncio.wait_for(asyncio.to_thread(evidence, action), timeout_s)
+            x = vector(ev, lexical)
             p = model.probability(x)
         except TimeoutError:
             return fail_closed("learned", f"timed out after {timeout_s:g} s")
         except Exception as exc:  # a crashed detector holds the action
             return fail_closed("learned", f"{type(exc).__name__}: {str(exc)[:200]}")
         parts = _layer_verdicts(ev)
+        if model.lexical is not None:
+            parts.append(MonitorVerdict(score=round(lexical, 6), monitor="lexical",
+                                        reasons=[f"most suspicious line: {line}"] if line else []))
         contrib = sorted(((w * v, n) for w, v, n in zip(model.weights, x, NAMES, strict=True) if w * v > 0), reverse=True)
         reasons = [f"{n} +{c:.2f}" for c, n in contrib[:5]] + [r for v in parts for r in v.reasons][:20]
         # The reasoning channel is scored beside the action: the model was fitted on actions (its

@@ -128,6 +128,10 @@ class _Scan(ast.NodeVisitor):
             decoded = _DECODE.search(src)
             self.add(node, "obfuscation", 0.85 if decoded else 0.5,
                      f"{last}() of {'decoded data' if decoded else 'dynamic code'}")
+        elif last in ("unsafe_load", "unsafe_load_all") or name in ("jsonpickle.decode", "dill.load", "dill.loads") or (
+                name.startswith("yaml.") and last in ("load", "load_all")
+                and re.search(r"Loader\s*=\s*(yaml\.)?(Unsafe)?Loader\b", src)):
+            self.add(node, "security_control", 0.5, f"deserialises data into arbitrary objects ({name})")
         elif name.startswith(("subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.",
                               "os.fork", "asyncio.create_subprocess")):
             if re.search(r"proctor|sys\.executable|__file__|argv\[0\]", src):
