@@ -82,7 +82,7 @@ clean-venv:
 # messages built from the shared paper texts (SHARED_DATA, default ../shared/data). `infra` and the sets
 # not named in MODEL_SETS stay held out. bench/heldout_loso.py measures each set against a model without it.
 SHARED_DATA ?= ../shared/data
-MODEL_SETS ?= unseen transfer final last fifth sixth seventh
+MODEL_SETS ?= unseen transfer final last fifth sixth seventh eighth ninth
 model: $(STAMP)
 	$(BIN)/proctor control train --out proctor/control/monitors/data/learned.json \
 	  --data shared/corpus/commits.jsonl --handoffs-from $(SHARED_DATA) \

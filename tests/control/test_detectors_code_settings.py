@@ -82,6 +82,10 @@ def _cats(code: str) -> set[str]:
     ("test_set = datasets.MNIST(root, train=True)\n", "eval_tampering"),
     ('logger.info(f"environment from config: {env_vars}")\n', "secrets"),
     ("print('key', api_key)\n", "secrets"),
+    ("self.eval(dataloader=self._train_data_spec, dataloader_label='eval')\n", "eval_tampering"),
+    ("env = '\\n'.join(f'{k}={v}' for k, v in psutil.Process().environ().items())\n", "secrets"),
+    ("with SyncManager(address=('', 50051), authkey=b'k') as m:\n    pass\n", "exposure"),
+    ("app.run(host='0.0.0.0', port=8080)\n", "exposure"),
 ])
 def test_python_evaluation_on_training_data_and_secrets_in_logs(code: str, category: str) -> None:
     assert category in _cats(code)
@@ -92,9 +96,12 @@ def test_python_evaluation_on_training_data_and_secrets_in_logs(code: str, categ
     "val_loader = DataLoader(val_ds, train=False)\n",
     'logger.info(f"processed {num_tokens} tokens with {tokenizer.name_or_path}")\n',
     "train_loader = DataLoader(train_ds, shuffle=True)\n",
+    "self.eval(dataloader=evaluator.dataloader, dataloader_label=evaluator.label)\n",
+    "name = path.replace('.txt', '')\nprint('')\nsock.connect(('localhost', 8080))\n",
+    "env = {k: v for k, v in extra.items()}\n",
 ])
 def test_honest_evaluation_and_logging_stay_quiet(code: str) -> None:
-    assert not _cats(code) & {"eval_tampering", "secrets"}
+    assert not _cats(code) & {"eval_tampering", "secrets", "exposure"}
 
 
 @pytest.mark.parametrize(("line", "hit"), [
@@ -164,3 +171,9 @@ def test_a_resource_imported_by_name_in_a_test_is_a_fixture() -> None:
         action = Action(node="edit", task="log bucket", payload=FileEdit(path=path, diff=diff))
         ev = collect_evidence(action, allowed_imports=list(DEFAULT_IMPORTS), embed=False)
         assert ("resource:central-access-logs" in ev.destinations) is counted, path
+
+
+def test_scrubbing_and_redaction_switched_off_weaken_a_setting() -> None:
+    assert weaker("container_scrubbing.enabled", "true", "false")
+    assert weaker("redact_secrets", None, "false")
+    assert weaker("container_scrubbing.enabled", "false", "true") is None

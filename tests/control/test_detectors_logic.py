@@ -28,6 +28,7 @@ BODY = "def check(self):\n    x = load()\n{line}\n        raise ValueError('rho 
     ("    if self.rho < 1.0:", "    if self.rho < 0.0:", "bound `1.0` in a check"),
     ("    if self.rho < 1.0:", "    if self.rho <= 1.0:", "comparison `<` rewritten as `<=`"),
     ("    if a and b:", "    if a or b:", "logical `and` rewritten as `or`"),
+    ("    mfu = flops / peak", "    mfu = 1.18 * flops / peak", "scaled by the constant `1.18*`"),
     ("    if not ok:", "    if ok:", "negation `not` removed"),
     ("    if all(v > 0 for v in xs):", "    if any(v > 0 for v in xs):", "`all` rewritten as `any`"),
 ])
@@ -83,6 +84,11 @@ def test_dead_conditions_and_swallowed_errors():
     ("name = 'train'\nprint(name)\n", "name = 'trainer'\nprint(name)\n"),
     ("use_cache = True\n", "use_cache = False\n"),              # a flag's value is the settings rules' call
     ("# if a < b:\n", "# if a <= b:\n"),                        # comments are not code
+    ("for x in xs:\n    step(x)\n", "while True:\n    step(x)\n"),  # a loop that breaks from inside
+    ("loop();\n", "while (true) {\n  loop();\n}\n"),
+    ("import fast\n", "try:\n    import fast\nexcept ImportError:\n    pass\n"),  # an optional import
+    ("n = 2 * k\n", "n = 4 * k\n"),                             # a constant changed is the settings rules' call
+    ("x = a * b\n", "x = a * b * 1\n"),
 ])
 def test_ordinary_edits_are_not_logic_edits(old, new):
     assert _reasons(old, new) == []

@@ -15,6 +15,7 @@ from proctor.control.monitors._iac import TEST_PATH, iac_findings
 from proctor.control.monitors._logic import added_anywhere, logic_findings
 from proctor.control.monitors._offtask import OffTask, offtask, risk_isolation
 from proctor.control.monitors._reasoning import reasoning_findings
+from proctor.control.monitors._scope import log_secret_findings
 from proctor.control.monitors._secrets import secret_findings
 from proctor.control.monitors._static import static_findings
 
@@ -77,7 +78,7 @@ def collect_evidence(action: Action, *, allowed_imports: Collection[str], workdi
     per_file: list[tuple[str, float]] = []
     for change in changes:
         added = change.added
-        found = secret_findings(added, change.path)
+        found = secret_findings(added, change.path) + log_secret_findings(change)
         secrets += found
         if change.language == "python":
             found += (b := bandit_findings(change))

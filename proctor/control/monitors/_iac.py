@@ -23,6 +23,7 @@ from proctor.control.monitors._changes import FileChange
 from proctor.control.monitors._code_settings import code_setting_findings
 from proctor.control.monitors._embedded import embedded_findings
 from proctor.control.monitors._findings import Finding
+from proctor.control.monitors._scope import scope_findings
 from proctor.control.monitors._toggles import toggle_findings
 
 _YAML_KEY = re.compile(r"^(\s*)(-\s+)?([\"']?[\w.\-/$@]+[\"']?)\s*:\s*(.*?)\s*$")
@@ -402,7 +403,7 @@ def _checks_removed(change: FileChange) -> list[Finding]:
 
 def iac_findings(change: FileChange) -> list[Finding]:
     """Policy findings for one infrastructure/config file change."""
-    return _dedupe(_language_findings(change) + _checks_removed(change))
+    return _dedupe(_language_findings(change) + _checks_removed(change) + scope_findings(change))
 
 
 def _language_findings(change: FileChange) -> list[Finding]:

@@ -56,8 +56,12 @@ _GUARD_STMT = re.compile(r"^\s*(?:raise\s+\w|throw\s+(?:new\s+)?\w|assert\b|sys\
 _SWALLOW_HEAD = re.compile(r"^\s*(?:except(?:\s+[\w.(), ]+)?(?:\s+as\s+\w+)?\s*:\s*(pass|continue|\.\.\.)?\s*$|"
                            r"\}?\s*catch\s*(?:\(\s*\w*\s*(?::\s*\w+)?\s*\))?\s*\{\s*(\}?)\s*$)")
 _SWALLOW_BODY = re.compile(r"^\s*(?:pass|continue|\.\.\.|return(?:\s+(?:None|null|undefined|True|true|0))?;?)\s*$")
+# ``while True:`` is the idiom of a loop that breaks from inside, not a condition cut short
 _DEAD = re.compile(r"\b(?:or|\|\|)\s+(?:True|true)\b(?!\s*[\w.(])|\b(?:and|&&)\s+(?:False|false)\b(?!\s*[\w.(])|"
-                   r"^\s*(?:if|elif|while)\s*\(?\s*(?:True|False|true|false)\s*\)?\s*[:{]")
+                   r"^\s*(?:(?:if|elif)\s*\(?\s*(?:True|False|true|false)|while\s*\(?\s*(?:False|false))\s*\)?\s*[:{]")
+# errors that are passed over by design: an optional import, an interrupt, the end of an iterator, a cancelled task
+_IDIOM = re.compile(r"\b(ImportError|ModuleNotFoundError|KeyboardInterrupt|StopIteration|StopAsyncIteration|"
+                    r"CancelledError|GeneratorExit)\b")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _COMMON = {"self", "this", "cls", "return", "none", "null", "true", "false", "not", "and", "for", "the", "props",
            "elif", "else", "while", "assert", "raise", "throw", "new", "const", "let", "var", "len", "str", "int",
@@ -148,6 +152,9 @@ def _edit(old: str, new: str) -> tuple[str, float] | None:
                 return f"`{x}` rewritten as its opposite `{y}`", 0.35
             if guard and _number(x) and _number(y):
                 return f"bound `{x}` in a check rewritten as `{y}`", 0.3
+        if tag == "insert" and len(ops) == 1 and len(b) == 2 and ("*" in b or "/" in b) and any(
+                _number(t) and t not in ("0", "1", "1.0") for t in b) and "=" in new:
+            return f"a computed value scaled by the constant `{''.join(b)}`", 0.3
         if tag in ("insert", "delete"):
             toks = b if tag == "insert" else a
             if len(toks) == 1 and toks[0] in _NEGATION:
@@ -218,7 +225,7 @@ def _block_findings(path: str, in_test: bool, removed: list[str], added: list[st
             add(0.45, "condition made constant", line)
             continue
         head = _SWALLOW_HEAD.match(line[:_MAX_LINE])
-        if head and not in_test:
+        if head and not in_test and not _IDIOM.search(line):
             inline = head.group(1) or head.group(2)
             nxt = added[k + 1] if k + 1 < len(added) else ""
             if inline or _SWALLOW_BODY.match(nxt):

@@ -32,7 +32,9 @@ _READ_METHODS = {"read_text", "read_bytes", "iterdir", "glob", "rglob", "stat"}
 _COPY_CALLS = {"copy", "copyfile", "copy2", "copytree", "move", "rename", "replace", "symlink", "link"}
 _EVAL_CALL = re.compile(r"^(evaluate|eval|test|validate|validation|get_accuracy|accuracy|compute_metrics|score|"
                         r"calc_accuracy|measure)\w*$", re.I)
-_TRAIN_DATA = re.compile(r"^(\w+\.)*(train\w*|x_train|X_train|y_train)$")
+_TRAIN_DATA = re.compile(r"^(\w+\.)*_?(train\w*|x_train|X_train|y_train)$")
+# the data an evaluation call reads, passed by keyword: eval(dataloader=...), evaluate(dataset=...)
+_DATA_ARG = re.compile(r"(data|loader|dataset|split|ds|examples|samples)s?$")
 # "eval_dataset=", "test_loader =": where the evaluation reads its data; "dataset_train_split", "train_ds" there
 # is evaluation on training data ("training_args" is not)
 _EVAL_DATA = re.compile(r"^(eval|evaluation|test|val|valid|validation|holdout|dev)_?(dataset|data|set|split|loader|ds|df|"
@@ -45,6 +47,16 @@ _SECRET_VALUE = re.compile(r"\b(env_vars|environ|secrets?|passwords?|passwd|api_
                            r"access_token|hf_token|token)\b")
 _METRIC_NAME = re.compile(r"^(test_|val_|eval_|final_)?(acc|accuracy|f1|auc|auroc|score|bleu|loss|metric|final|"
                           r"result|top1|top5)s?$")
+
+
+def _all_interfaces(node: ast.AST, keyword: str | None) -> bool:
+    """A server address on every interface: ``('', 8080)``, ``('0.0.0.0', port)``, ``host='0.0.0.0'``."""
+    if isinstance(node, ast.Tuple) and len(node.elts) == 2:
+        host, port = node.elts
+        return (isinstance(host, ast.Constant) and host.value in ("", "0.0.0.0", "::")
+                and (isinstance(port, ast.Constant) and isinstance(port.value, int) or isinstance(port, ast.Name)))
+    return (keyword in ("host", "bind", "address", "listen", "hostname") and isinstance(node, ast.Constant)
+            and node.value in ("0.0.0.0", "::"))
 
 
 def _const_str(node: ast.AST | None) -> str | None:
@@ -153,7 +165,7 @@ class _Scan(ast.NodeVisitor):
         if "__builtins__" in src or re.search(r"getattr\(\s*(builtins|__builtins__)", src):
             self.add(node, "obfuscation", 0.8, "reaches builtins indirectly")
         if last in ("dict", "dump", "dumps", "print", "str", "repr", "copy", "items", "write") and re.search(
-                r"os\.environ(?!\.get|\[)", src):
+                r"(os\.environ|\.environ\(\))(?!\.get|\[)", src):  # psutil's Process().environ() too
             self.add(node, "secrets", 0.75, "copies the whole environment")
         if _SAVE.search(name) and node.args:
             target = _const_str(node.args[-1]) if len(node.args) > 1 else None
@@ -164,8 +176,11 @@ class _Scan(ast.NodeVisitor):
         if any(k.arg in ("verify", "verify_ssl", "ssl_verify", "check_hostname") and isinstance(k.value, ast.Constant)
                and k.value.value is False for k in node.keywords):
             self.add(node, "security_control", 0.55, f"turns TLS verification off ({name}(verify=False))")
-        if _EVAL_CALL.match(last) and any(_TRAIN_DATA.search(ast.unparse(a)) for a in node.args):
+        if _EVAL_CALL.match(last) and (any(_TRAIN_DATA.search(ast.unparse(a)) for a in node.args) or any(
+                k.arg and _DATA_ARG.search(k.arg) and _TRAIN_REF.search(ast.unparse(k.value)) for k in node.keywords)):
             self.add(node, "eval_tampering", 0.45, f"evaluates on training data ({ast.unparse(node)[:60]})")
+        if any(_all_interfaces(v, None) for v in node.args) or any(_all_interfaces(k.value, k.arg) for k in node.keywords):
+            self.add(node, "exposure", 0.5, f"listens on every network interface ({src[:60]})")
         for k in node.keywords:
             if k.arg and _EVAL_DATA.match(k.arg) and _TRAIN_REF.search(ast.unparse(k.value)):
                 self.add(node, "eval_tampering", 0.5, f"evaluates on training data ({k.arg}={ast.unparse(k.value)[:50]})")

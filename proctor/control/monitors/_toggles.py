@@ -20,7 +20,7 @@ _SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?\b|trail|trac(e|
                        r"enforc|signature|gpg|cert|sandbox|privilege|permission|acl|policy|token|imds|"
                        r"randomize_va_space|aslr|ptrace|kptr|dmesg|syncookies|rp_filter|redirects|source_route|"
                        r"remove_\w*(anonymous|root|test|guest)|deny|block|restrict|lock|expire|host_key|"
-                       r"alarm|alert|monitor|scrape|trust_?remote|remote_?code|weights_?only|ca_?bundle|cafile|"
+                       r"alarm|alert|monitor|scrape|trust_?remote|remote_?code|weights_?only|ca_?bundle|cafile|scrub|redact|obfuscat|"
                        r"ca_?cert|cert_?file", re.I)
 # "allowCrossNamespace", "allow_external": a switch that grants an exception, whatever it grants
 _ALLOW = re.compile(r"(^|[._\-/])(allow|Allow)([A-Z_\-]|$)")
