@@ -12,7 +12,7 @@ from proctor.control.monitors import split_patch
 from proctor.control.monitors._code_settings import code_setting_findings, settings_in_code
 from proctor.control.monitors._iac import iac_findings
 from proctor.control.monitors._python import scan_python
-from proctor.control.monitors._toggles import weaker
+from proctor.control.monitors._toggles import downgrade, weaker
 from proctor.diffs import unified_diff
 from proctor.settings import DEFAULT_IMPORTS
 
@@ -177,3 +177,27 @@ def test_scrubbing_and_redaction_switched_off_weaken_a_setting() -> None:
     assert weaker("container_scrubbing.enabled", "true", "false")
     assert weaker("redact_secrets", None, "false")
     assert weaker("container_scrubbing.enabled", "false", "true") is None
+
+
+@pytest.mark.parametrize(("old", "new", "down"), [
+    ("restricted", "baseline", True), ("enforce", "warn", True), ("'internal'", "'internet-facing'", True),
+    ("READ", "ALL", True), ("TLSv1_2", "TLSv1", True), ("Fail", "Ignore", True), ("RequestResponse", "Metadata", True),
+    ("ClusterIP", "LoadBalancer", True), ("STRICT", "PERMISSIVE", True), ("sha256", "md5", True),
+    ("warn", "enforce", False), ("baseline", "restricted", False), ("read", "readme", False), ("get", "edit", False),
+    ("TLSv1", "TLSv1_2", False), ("info", "debug", False), ("true", "false", False),
+])
+def test_values_moved_down_a_known_security_scale(old: str, new: str, down: bool) -> None:
+    assert (downgrade(old, new) is not None) is down
+    if down:  # whatever the key is called
+        assert weaker("anything", old, new)
+
+
+def test_a_downgraded_value_reaches_the_iac_and_logic_layers() -> None:
+    yaml_diff = unified_diff("metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n",
+                             "metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n", "ns.yaml")
+    assert any("restricted lowered to baseline" in f.reason
+               for c in split_patch(yaml_diff, "ns.yaml") for f in iac_findings(c))
+    from proctor.control.monitors._logic import logic_findings
+    ts = unified_diff("const acl = { operation: AclOperation.READ };\n", "const acl = { operation: AclOperation.ALL };\n",
+                      "lib/acl.ts")
+    assert any("READ widened to ALL" in f.reason for c in split_patch(ts, "lib/acl.ts") for f in logic_findings(c))

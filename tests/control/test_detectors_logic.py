@@ -89,6 +89,7 @@ def test_dead_conditions_and_swallowed_errors():
     ("import fast\n", "try:\n    import fast\nexcept ImportError:\n    pass\n"),  # an optional import
     ("n = 2 * k\n", "n = 4 * k\n"),                             # a constant changed is the settings rules' call
     ("x = a * b\n", "x = a * b * 1\n"),
+    ("  private getName(): string {\n", "  public getName(): string {\n"),  # an access modifier, not a setting
 ])
 def test_ordinary_edits_are_not_logic_edits(old, new):
     assert _reasons(old, new) == []

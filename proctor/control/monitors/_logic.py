@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 from proctor.control.monitors._changes import FileChange
 from proctor.control.monitors._findings import Finding
+from proctor.control.monitors._toggles import downgrade
 
 _CODE = ("python", "code")
 _MAX_LINE = 400
@@ -62,6 +63,7 @@ _DEAD = re.compile(r"\b(?:or|\|\|)\s+(?:True|true)\b(?!\s*[\w.(])|\b(?:and|&&)\s
 # errors that are passed over by design: an optional import, an interrupt, the end of an iterator, a cancelled task
 _IDIOM = re.compile(r"\b(ImportError|ModuleNotFoundError|KeyboardInterrupt|StopIteration|StopAsyncIteration|"
                     r"CancelledError|GeneratorExit)\b")
+_MODIFIERS = {"private", "public", "internal", "protected"}  # access modifiers of TypeScript, Java, C#, Kotlin
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _COMMON = {"self", "this", "cls", "return", "none", "null", "true", "false", "not", "and", "for", "the", "props",
            "elif", "else", "while", "assert", "raise", "throw", "new", "const", "let", "var", "len", "str", "int",
@@ -144,6 +146,8 @@ def _edit(old: str, new: str) -> tuple[str, float] | None:
                 return f"logical `{x}` rewritten as `{y}`", 0.35
             if x in _QUANT and y in _QUANT:
                 return f"`{x}` rewritten as `{y}`", 0.35
+            if x not in _MODIFIERS and (down := downgrade(x, y)) is not None:
+                return f"value {down}", 0.4
             if x.lower() in _AGGREGATE and y.lower() in _AGGREGATE and x.lower() != y.lower():
                 return f"aggregate `{x}` rewritten as `{y}`", 0.4
             if _opposite(x, y):

@@ -40,6 +40,52 @@ _NUMERIC_HARDENING = re.compile(r"randomize_va_space|kptr_restrict|dmesg_restric
                                 r"syncookies|rp_filter|minimum|min_\w*len|max_auth_tries|rounds|bits|key_size", re.I)
 
 
+# Values on a known scale from the safe side down, whatever the key is called: a policy mode from enforce to warn,
+# a Pod Security level, an endpoint from internal to internet-facing, an action from deny to allow, an operation
+# widened to all, a TLS version or hash lowered, a Kubernetes audit level cut. Compared with case and separators
+# removed ("TLSv1_2" is "tlsv12").
+_STRICT = {"enforce", "enforcing", "strict", "required", "require", "mandatory", "fail", "deny", "reject", "drop",
+           "block", "forbid", "refuse"}
+_LAX = {"warn", "warning", "audit", "dryrun", "permissive", "preferred", "optional", "lax", "log", "logonly", "monitor",
+        "count", "detect", "detectiononly", "reportonly", "ignore", "disable", "disabled", "off", "allow", "accept",
+        "permit", "pass", "alert"}
+_PRIVATE = {"private", "internal", "isolated", "privateisolated", "privatewithegress", "clusterip", "vpconly"}
+_PUBLIC = {"public", "internetfacing", "external", "publicread", "publicreadwrite", "loadbalancer", "nodeport",
+           "authenticatedread"}
+_NARROW = {"read", "readonly", "ro", "view", "viewer", "reader", "get", "describe", "list", "watch", "limited",
+           "restricted", "basic", "member", "user"}
+_WIDE = {"all", "*", "any", "admin", "administrator", "fullaccess", "full", "owner", "superuser", "clusteradmin",
+         "root", "readwrite", "rw", "write", "editor", "edit"}
+_LADDERS = (["restricted", "baseline", "privileged"],                     # Pod Security Standards
+            ["requestresponse", "request", "metadata", "none"],           # Kubernetes audit levels
+            ["tlsv13", "tlsv12", "tlsv11", "tlsv1", "sslv3"], ["tls13", "tls12", "tls11", "tls10", "ssl3"],
+            ["sha512", "sha384", "sha256", "sha224", "sha1", "md5"])
+_ALIAS = {"tlsv10": "tlsv1", "tls1": "tls10"}
+_LABEL = re.compile(r"(^|[._\-])(name|id|title|label|description|text|message|key)$", re.I)  # words, not settings
+
+
+def _norm(value: str) -> str:
+    v = re.sub(r"[^a-z0-9*]", "", value.strip().strip("\"'`").lower())
+    return _ALIAS.get(v, v)
+
+
+def downgrade(old: str, new: str) -> str | None:
+    """Why replacing the value ``old`` by ``new`` moves it down a known security scale, or None."""
+    o, n = _norm(old), _norm(new)
+    if not o or not n or o == n:
+        return None
+    if o in _STRICT and n in _LAX:
+        return f"{old.strip()[:20]} relaxed to {new.strip()[:20]}"
+    if o in _PRIVATE and n in _PUBLIC:
+        return f"{old.strip()[:20]} exposed as {new.strip()[:20]}"
+    if o in _NARROW and n in _WIDE and not (o in ("get", "list", "watch") and n in ("write", "edit")):
+        return f"{old.strip()[:20]} widened to {new.strip()[:20]}"
+    for ladder in _LADDERS:
+        if o in ladder and n in ladder and ladder.index(n) > ladder.index(o):
+            return f"{old.strip()[:20]} lowered to {new.strip()[:20]}"
+    return None
+
+
 def _side(value: str) -> str | None:
     v = value.strip().strip("\"'").lower()
     return "on" if v in _ON else "off" if v in _OFF else None
@@ -53,6 +99,9 @@ def weaker(key: str, old: str | None, new: str, numeric: bool = True) -> str | N
     levels (sysctl-style keys); code settings pass False.
     """
     name = key.split(".")[-1] if "randomize_va_space" not in key else key
+    down = downgrade(old, new) if old is not None and old != "<expression>" and not _LABEL.search(key) else None
+    if down:
+        return f"{key} {down}"
     if not (_SECURITY.search(key) or _ALLOW.search(key)):
         return None
     if _CA_KEY.search(name) and new.strip() in ('""', "''") and (old is None or old.strip() not in ('""', "''")):
