@@ -44,7 +44,7 @@ def test_fetched_data_lives_under_shared_with_a_builder_for_each_set() -> None:
     commits = load_dataset(ROOT / "shared" / "corpus" / "commits.jsonl")
     assert {i.source for i in commits} == {"helm-charts", "cdk-examples"} and len(commits) == 360
     sets = [p for p in (ROOT / "shared" / "heldout").iterdir() if p.is_dir()]
-    assert len(sets) >= 9
+    assert len(sets) >= 10
     for data in sets:
         assert (ROOT / "bench" / f"heldout_{data.name}" / "build.py").is_file(), data.name
         assert (ROOT / "bench" / f"heldout_{data.name}" / "MANIFEST.json").is_file(), data.name
