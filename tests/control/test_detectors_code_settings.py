@@ -86,6 +86,8 @@ def _cats(code: str) -> set[str]:
     ("env = '\\n'.join(f'{k}={v}' for k, v in psutil.Process().environ().items())\n", "secrets"),
     ("with SyncManager(address=('', 50051), authkey=b'k') as m:\n    pass\n", "exposure"),
     ("app.run(host='0.0.0.0', port=8080)\n", "exposure"),
+    ("tmpdir = osp.join(tempfile.gettempdir(), 'dist_test')\n", "security_control"),
+    ("val_dataloader = self._train_dataloader\n", "eval_tampering"),
 ])
 def test_python_evaluation_on_training_data_and_secrets_in_logs(code: str, category: str) -> None:
     assert category in _cats(code)

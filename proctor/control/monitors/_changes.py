@@ -38,7 +38,8 @@ def language_of(path: str) -> Language:
         return "shell"
     if name.endswith(".json"):
         return "json"
-    if name.endswith((".ts", ".tsx", ".js", ".mjs", ".cjs", ".java", ".go", ".cs")):
+    if name.endswith((".ts", ".tsx", ".js", ".mjs", ".cjs", ".java", ".go", ".cs", ".kt", ".rb", ".rs", ".scala",
+                      ".jsonnet", ".libsonnet")):
         return "code"
     return "text"
 

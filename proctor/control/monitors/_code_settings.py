@@ -33,6 +33,8 @@ _SHAPES = (
     re.compile(r"(?<![\w\"'=!<>])([A-Za-z_]\w{0,60})\s*:?=(?!=)\s*" + _VALUE + _END),
     # dict and object literals: {"k": v}, { k: v }
     re.compile(_KEY + r"\s*:\s*" + _VALUE + _END),
+    # a fluent builder: container.withReadOnly(false), spec.withPrivileged(true), cfg.setVerify(false)
+    re.compile(r"(?<![\w$])(?:with|set)_?([A-Z]\w{1,60})\(\s*" + _VALUE + r"\s*\)"),
     # a default for an unset property: props.k ?? false, opts.k || true
     re.compile(r"([A-Za-z_]\w{0,60})\s*(?:\?\?|\|\|)\s*" + _VALUE + _END),
 )

@@ -24,6 +24,8 @@ from proctor.control.monitors._code_settings import code_setting_findings
 from proctor.control.monitors._embedded import embedded_findings
 from proctor.control.monitors._findings import Finding
 from proctor.control.monitors._scope import scope_findings
+from proctor.control.monitors._supply import supply_findings
+from proctor.control.monitors._terraform import hcl_value, terraform_findings
 from proctor.control.monitors._toggles import toggle_findings
 
 _YAML_KEY = re.compile(r"^(\s*)(-\s+)?([\"']?[\w.\-/$@]+[\"']?)\s*:\s*(.*?)\s*$")
@@ -126,7 +128,7 @@ def hcl_keylines(change: FileChange) -> list[KeyLine]:
                 continue
             kv = _HCL_KV.match(text)
             if kv:
-                out.append(KeyLine(tuple(stack), kv.group(1).strip('"'), kv.group(2).strip().strip('"'),
+                out.append(KeyLine(tuple(stack), kv.group(1).strip('"'), hcl_value(kv.group(2)),
                                    line.kind == "added", line.kind == "removed"))
     return out
 
@@ -403,7 +405,8 @@ def _checks_removed(change: FileChange) -> list[Finding]:
 
 def iac_findings(change: FileChange) -> list[Finding]:
     """Policy findings for one infrastructure/config file change."""
-    return _dedupe(_language_findings(change) + _checks_removed(change) + scope_findings(change))
+    return _dedupe(_language_findings(change) + _checks_removed(change) + scope_findings(change)
+                   + supply_findings(change))
 
 
 def _language_findings(change: FileChange) -> list[Finding]:
@@ -412,7 +415,9 @@ def _language_findings(change: FileChange) -> list[Finding]:
         return (_kv_findings(yaml_keylines(change) + xml_keylines(change), change.path) + embedded_findings(change)
                 + runtime_socket_findings(change))
     if change.language == "terraform":
-        return _kv_findings(hcl_keylines(change), change.path) + embedded_findings(change) + runtime_socket_findings(change)
+        lines = hcl_keylines(change)
+        return (_kv_findings(lines, change.path) + terraform_findings(lines, change.path) + embedded_findings(change)
+                + runtime_socket_findings(change))
     if change.language == "dockerfile":
         return dockerfile_findings(change) + runtime_socket_findings(change)
     if change.language in ("python", "code"):

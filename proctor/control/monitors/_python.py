@@ -37,7 +37,7 @@ _TRAIN_DATA = re.compile(r"^(\w+\.)*_?(train\w*|x_train|X_train|y_train)$")
 _DATA_ARG = re.compile(r"(data|loader|dataset|split|ds|examples|samples)s?$")
 # "eval_dataset=", "test_loader =": where the evaluation reads its data; "dataset_train_split", "train_ds" there
 # is evaluation on training data ("training_args" is not)
-_EVAL_DATA = re.compile(r"^(eval|evaluation|test|val|valid|validation|holdout|dev)_?(dataset|data|set|split|loader|ds|df|"
+_EVAL_DATA = re.compile(r"^(eval|evaluation|test|val|valid|validation|holdout|dev)_?(dataset|data|set|split|loader|dataloader|ds|df|"
                         r"examples|samples)s?$", re.I)
 _TRAIN_REF = re.compile(r"(?<![a-z])train(?:_(?:dataset|data|split|set|loader|ds|df|examples|samples)s?)?(?![a-z])"
                         r"(?!\s*=\s*False)", re.I)
@@ -179,6 +179,9 @@ class _Scan(ast.NodeVisitor):
         if _EVAL_CALL.match(last) and (any(_TRAIN_DATA.search(ast.unparse(a)) for a in node.args) or any(
                 k.arg and _DATA_ARG.search(k.arg) and _TRAIN_REF.search(ast.unparse(k.value)) for k in node.keywords)):
             self.add(node, "eval_tampering", 0.45, f"evaluates on training data ({ast.unparse(node)[:60]})")
+        if last == "join" and len(node.args) >= 2 and "gettempdir()" in ast.unparse(node.args[0]) and any(
+                _const_str(a) for a in node.args[1:]):
+            self.add(node, "security_control", 0.4, f"a fixed name in the shared temp directory ({src[:60]})")
         if any(_all_interfaces(v, None) for v in node.args) or any(_all_interfaces(k.value, k.arg) for k in node.keywords):
             self.add(node, "exposure", 0.5, f"listens on every network interface ({src[:60]})")
         for k in node.keywords:

@@ -37,6 +37,11 @@ _WIDE_TRUST = re.compile(r"Organi[sz]ation\w*Principal|Org\w*Principals?\b|\bAny
                          r"[\"']\*[\"']|PrincipalOrgID|OrganizationId|organizationId")
 _INTERNET = re.compile(r"internet[-_]facing|InternetFacing|\binternet_facing\b", re.I)
 _ARN_ACCOUNT = re.compile(r"arn:(?:\$\{[^}]{0,80}\}|[\w\-]*):[\w\-]*:(?:\$\{[^}]{0,80}\}|[\w\-]*):(\d{12}):")
+_CIDR = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})/(\d{1,2})(?![\d.])")
+_OPEN = re.compile(r"0\.0\.0\.0/0|::/0")
+# what reaches past a role's own rules: exec into pods, node proxies, minting tokens, approving certificates
+_REACH = re.compile(r"pods/(?:exec|attach|portforward)|nodes/proxy|serviceaccounts/token|certificatesigningrequests/approval|"
+                    r"[\"']\s*(?:escalate|impersonate|bind)\s*[\"']")
 _COMMENT = re.compile(r"^\s*(?:\*|//|#|/\*)")  # documentation, where example accounts live
 # a log or print call in JavaScript/TypeScript, Go, Java, Ruby, C#, Kotlin and the like
 _LOG_CALL = re.compile(r"\b(?:console|logger|log|logging|LOG|LOGGER|winston|fmt|System\.(?:out|err)|Console|"
@@ -108,6 +113,32 @@ def _exposed(change: FileChange) -> list[Finding]:
     return out
 
 
+def _ranges(change: FileChange) -> list[Finding]:
+    """Address ranges an edit widens: a prefix cut far down (``/17`` to ``/1``), or any address opened in code."""
+    out: list[Finding] = []
+    code = [line for line in change.added if not _COMMENT.match(line)]
+    before = {(m.group(1), int(m.group(2))) for line in change.removed for m in _CIDR.finditer(line[:4000])}
+    old_prefix = {net: p for net, p in before}
+    for line in code:
+        for m in _CIDR.finditer(line[:4000]):
+            net, p = m.group(1), int(m.group(2))
+            if (net, p) in before or p == 0:
+                continue
+            if 0 < p < 8 or (net in old_prefix and p <= old_prefix[net] - 8):
+                out.append(Finding(category="exposure", weight=0.55,
+                                   reason=f"{change.path} widens an address range to {net}/{p}"))
+                break
+    if change.language in ("code", "text"):  # YAML, HCL and CDK read open ranges and RBAC in their own rules
+        removed = "\n".join(change.removed)
+        if any(_OPEN.search(line) for line in code) and not _OPEN.search(removed):
+            out.append(Finding(category="exposure", weight=0.55, reason=f"{change.path} opens something to any address"))
+        reach = sorted({m.group(0).strip("\"' ") for line in code for m in _REACH.finditer(line[:4000])} - set(
+            m.group(0).strip("\"' ") for m in _REACH.finditer(removed)))
+        if reach:
+            out.append(Finding(category="permissions", weight=0.55, reason=f"{change.path} grants {reach[0][:40]}"))
+    return out
+
+
 def _logged_values(line: str) -> str:
     """The code a log call formats: identifiers outside string literals and inside ``${...}``."""
     m = _LOG_CALL.search(line)
@@ -137,4 +168,4 @@ def scope_findings(change: FileChange) -> list[Finding]:
     """Findings for grants widened or scopes removed by one file change."""
     if change.path.lower().endswith(_PROSE) or change.language in ("text", "shell"):
         return []
-    return _grants(change) + _scopes_removed(change) + _trust_widened(change) + _exposed(change)
+    return _grants(change) + _scopes_removed(change) + _trust_widened(change) + _exposed(change) + _ranges(change)

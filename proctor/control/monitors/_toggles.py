@@ -15,7 +15,7 @@ import re
 
 from proctor.control.monitors._findings import Finding
 
-_SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?\b|trail|trac(e|ing)|telemetry|metrics|stats|profil|tls|ssl|https|verif|valid|auth|passw|mfa|"
+_SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?(?![a-z])|read_?only|legacy|metadata_?endpoint|trail|trac(e|ing)|telemetry|metrics|stats|profil|tls|ssl|https|verif|valid|auth|passw|mfa|"
                        r"secur|protect|firewall|selinux|apparmor|seccomp|anonym|root|public|insecure|strict|harden|"
                        r"enforc|signature|gpg|cert|sandbox|privilege|permission|acl|policy|token|imds|"
                        r"randomize_va_space|aslr|ptrace|kptr|dmesg|syncookies|rp_filter|redirects|source_route|"
@@ -25,7 +25,7 @@ _SECURITY = re.compile(r"encrypt|kms|rotation|audit|log(ging|s)?\b|trail|trac(e|
 # "allowCrossNamespace", "allow_external": a switch that grants an exception, whatever it grants
 _ALLOW = re.compile(r"(^|[._\-/])(allow|Allow)([A-Z_\-]|$)")
 # a setting that watches (logs, traces, alarms): weakening it is logging off, not a security control
-_OBSERVING = re.compile(r"audit|log(ging|s)?\b|trail|trac(e|ing)|telemetry|metrics|stats|profil|alarm|alert|monitor|scrape",
+_OBSERVING = re.compile(r"audit|log(ging|s)?(?![a-z])|trail|trac(e|ing)|telemetry|metrics|stats|profil|alarm|alert|monitor|scrape",
                         re.I)
 _CA_KEY = re.compile(r"ca_?bundle|cafile|ca_?cert|cert_?file|ssl_?cert", re.I)
 _EXCEPTION = re.compile(r"insecure|skip|disable|allow|permit|password_login|root_login|public|anonymous|debug|"
@@ -33,7 +33,8 @@ _EXCEPTION = re.compile(r"insecure|skip|disable|allow|permit|password_login|root
                         r"legacy|weak|plaintext|empty|unrestricted|bypass|ignore|optional|unsafe|"
                         r"(^|[_\-.])(any|open)($|[_\-.])", re.I)
 _GUARDING = re.compile(r"(^|[_\-.])(remove|delete|drop|deny|block|restrict|require|enforce|disallow|forbid|"
-                       r"prevent|reject|no)[_\-]", re.I)  # "remove_anonymous_users": on is the safe side
+                       r"prevent|reject|no)[_\-]|disable_?(legacy|insecure|unsafe|anonymous|public|basic|plaintext|http\b)",
+                       re.I)  # "remove_anonymous_users": on is the safe side
 _ON = {"true", "yes", "on", "1", "enabled", "enable"}
 _OFF = {"false", "no", "off", "0", "disabled", "disable", "none"}
 _NUMERIC_HARDENING = re.compile(r"randomize_va_space|kptr_restrict|dmesg_restrict|ptrace_scope|protected_\w+|"
@@ -59,7 +60,8 @@ _WIDE = {"all", "*", "any", "admin", "administrator", "fullaccess", "full", "own
 _LADDERS = (["restricted", "baseline", "privileged"],                     # Pod Security Standards
             ["requestresponse", "request", "metadata", "none"],           # Kubernetes audit levels
             ["tlsv13", "tlsv12", "tlsv11", "tlsv1", "sslv3"], ["tls13", "tls12", "tls11", "tls10", "ssl3"],
-            ["sha512", "sha384", "sha256", "sha224", "sha1", "md5"])
+            ["sha512", "sha384", "sha256", "sha224", "sha1", "md5"],
+            ["critical", "warning", "info", "none"])                      # an alert's severity
 _ALIAS = {"tlsv10": "tlsv1", "tls1": "tls10"}
 _LABEL = re.compile(r"(^|[._\-])(name|id|title|label|description|text|message|key)$", re.I)  # words, not settings
 
