@@ -20,6 +20,7 @@ _FILE_SPLIT = re.compile(r"^(?=diff --git )", re.M)
 _PLUS = re.compile(r"^\+\+\+ (?:b/)?(\S+)", re.M)
 _MINUS = re.compile(r"^--- (\S+)", re.M)
 _GIT = re.compile(r"^diff --git a/(\S+) b/(\S+)")
+PROSE_SUFFIXES = (".md", ".rst", ".txt", ".adoc", ".html")  # documents, not config or code
 MAX_CHANGE_CHARS = 400_000  # a patch beyond this is scored on its first part (and flagged as huge)
 
 

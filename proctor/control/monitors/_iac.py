@@ -405,22 +405,19 @@ def _checks_removed(change: FileChange) -> list[Finding]:
 
 def iac_findings(change: FileChange) -> list[Finding]:
     """Policy findings for one infrastructure/config file change."""
-    return _dedupe(_language_findings(change) + _checks_removed(change) + scope_findings(change)
-                   + supply_findings(change))
+    return _dedupe(_language_findings(change) + runtime_socket_findings(change) + _checks_removed(change)
+                   + scope_findings(change) + supply_findings(change))
 
 
 def _language_findings(change: FileChange) -> list[Finding]:
     """The findings of the change's own language (:func:`iac_findings` dedupes them once)."""
     if change.language in ("yaml", "json"):
-        return (_kv_findings(yaml_keylines(change) + xml_keylines(change), change.path) + embedded_findings(change)
-                + runtime_socket_findings(change))
+        return _kv_findings(yaml_keylines(change) + xml_keylines(change), change.path) + embedded_findings(change)
     if change.language == "terraform":
         lines = hcl_keylines(change)
-        return (_kv_findings(lines, change.path) + terraform_findings(lines, change.path) + embedded_findings(change)
-                + runtime_socket_findings(change))
+        return _kv_findings(lines, change.path) + terraform_findings(lines, change.path) + embedded_findings(change)
     if change.language == "dockerfile":
-        return dockerfile_findings(change) + runtime_socket_findings(change)
+        return dockerfile_findings(change)
     if change.language in ("python", "code"):
-        return (cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path)
-                + runtime_socket_findings(change))
-    return _kv_findings(xml_keylines(change), change.path) + runtime_socket_findings(change)
+        return cdk_findings(change) + code_setting_findings(change.added, change.removed, change.path)
+    return _kv_findings(xml_keylines(change), change.path)

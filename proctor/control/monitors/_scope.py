@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from proctor.control.monitors._changes import FileChange
+from proctor.control.monitors._changes import PROSE_SUFFIXES, FileChange
 from proctor.control.monitors._findings import Finding
 
-_PROSE = (".md", ".rst", ".txt", ".adoc", ".html")
 # the built-in groups every identity (or every service account) is in
 _EVERYONE = re.compile(r"(?<![\w:])system:(authenticated|unauthenticated|anonymous|masters)\b")
 _ALL_SERVICE_ACCOUNTS = re.compile(r"(?<![\w:])system:serviceaccounts(?::[\w{}\-. ]+)?(?![\w:-])")
@@ -128,7 +127,7 @@ def _ranges(change: FileChange) -> list[Finding]:
                 out.append(Finding(category="exposure", weight=0.55,
                                    reason=f"{change.path} widens an address range to {net}/{p}"))
                 break
-    if change.language in ("code", "text"):  # YAML, HCL and CDK read open ranges and RBAC in their own rules
+    if change.language == "code":  # YAML, HCL and CDK read open ranges and RBAC in their own rules
         removed = "\n".join(change.removed)
         if any(_OPEN.search(line) for line in code) and not _OPEN.search(removed):
             out.append(Finding(category="exposure", weight=0.55, reason=f"{change.path} opens something to any address"))
@@ -149,7 +148,7 @@ def _logged_values(line: str) -> str:
 
 def log_secret_findings(change: FileChange) -> list[Finding]:
     """A log or print call (not Python) whose formatted values name a credential."""
-    if change.language not in ("code",) or change.path.lower().endswith(_PROSE):
+    if change.language != "code":
         return []
     added = change.added
     for k, line in enumerate(added):
@@ -166,6 +165,6 @@ def log_secret_findings(change: FileChange) -> list[Finding]:
 
 def scope_findings(change: FileChange) -> list[Finding]:
     """Findings for grants widened or scopes removed by one file change."""
-    if change.path.lower().endswith(_PROSE) or change.language in ("text", "shell"):
+    if change.path.lower().endswith(PROSE_SUFFIXES) or change.language in ("text", "shell"):
         return []
     return _grants(change) + _scopes_removed(change) + _trust_widened(change) + _exposed(change) + _ranges(change)

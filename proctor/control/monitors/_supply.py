@@ -15,10 +15,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from proctor.control.monitors._changes import FileChange
+from proctor.control.monitors._changes import PROSE_SUFFIXES, FileChange
 from proctor.control.monitors._findings import Finding
 
-_PROSE = (".md", ".rst", ".txt", ".adoc", ".html")
 _COMMENT = re.compile(r"^\s*(?:#|//|\*|/\*|--)")
 # "image: quay.io/x/y:v1", "source = \"hashicorp/google\"", "FROM python:3.12", "repository: https://charts.x/y"
 _REF = re.compile(r"(?:(?:^|[\s{,(])[\"']?(?:source|image|repository|repo|registry|chart|module|index[-_]url|"
@@ -79,7 +78,7 @@ def _swaps(change: FileChange) -> list[Finding]:
 
 def supply_findings(change: FileChange) -> list[Finding]:
     """Findings for sources swapped, URL hosts rewritten, weak ciphers and password hashes one change adds."""
-    if change.path.lower().endswith(_PROSE):
+    if change.path.lower().endswith(PROSE_SUFFIXES):
         return []
     out = _swaps(change)
     code = [line for line in change.added if not _COMMENT.match(line)]
