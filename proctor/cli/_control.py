@@ -55,7 +55,12 @@ def score_command(file: str, kind: str, task: str, node: str, path: str | None, 
     from proctor.control import ThresholdsError, build_monitor, build_view, load_thresholds, monitor_digest
 
     settings = _settings(overrides)
-    content = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # an action is text; a binary file gets a clear error, not a traceback
+        raise click.ClickException(f"{'standard input' if file == '-' else file} is not UTF-8 text "
+                                   f"(byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from exc
     action = _action(content, kind, task, node, path)
     escalation = None  # a cascade escalates at the calibrated thresholds, as in the gate
     if settings.control.thresholds_path is not None:

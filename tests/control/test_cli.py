@@ -28,6 +28,13 @@ def test_score_prints_json(env: Path) -> None:
     assert out["score"] > 0.5 and out["monitors"]["static"]["reasons"]
 
 
+def test_score_refuses_a_binary_file_with_a_clear_error(env: Path) -> None:
+    (env / "junk.patch").write_bytes(b"--- a/x\n+++ b/x\n@@ -1 +1 @@\n+\x83\xff\x00 binary\n")
+    result = CliRunner().invoke(control_group, ["score", "junk.patch", "--kind", "diff"])
+    assert result.exit_code == 1
+    assert "junk.patch is not UTF-8 text (byte 29" in result.output and "Traceback" not in result.output
+
+
 def test_calibrate_writes_thresholds(env: Path) -> None:
     (env / "scores.jsonl").write_text("".join(f'{{"node_type": "n", "score": {i / 100}}}\n' for i in range(100)))
     result = CliRunner().invoke(control_group, ["calibrate", "scores.jsonl", "--budget", "0.02", "--out", "th.json"])
